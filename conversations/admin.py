@@ -1,0 +1,239 @@
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from conversations import services
+from conversations.actors import Actor
+from conversations.models import (
+    Company,
+    Contact,
+    Conversation,
+    Event,
+    Part,
+    SlaPolicy,
+    Tag,
+    Team,
+    Teammate,
+)
+from conversations.timeline import describe_part
+
+# The snooze admin action's fixed duration; the inbox offers presets and a custom time.
+ADMIN_SNOOZE_DURATION = timedelta(hours=1)
+
+
+@admin.register(Teammate)
+class TeammateAdmin(UserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "is_workspace_admin", "is_away"]
+    list_filter = ["is_workspace_admin", "is_away", "is_active", "teams"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        ("Workspace", {"fields": ["is_workspace_admin", "is_away"]}),
+    ]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "member_count"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+    @admin.display(description="members")
+    def member_count(self, team):
+        return team.members.count()
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "monthly_spend", "size"]
+    list_filter = ["plan"]
+    search_fields = ["name"]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "role", "plan", "monthly_spend", "company", "created_at"]
+    list_filter = ["role", "plan"]
+    search_fields = ["name", "email", "external_id"]
+    list_select_related = ["company"]
+    raw_id_fields = ["company"]
+    readonly_fields = ["messenger_token"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "first_reply", "next_reply", "time_to_close", "office_hours_only"]
+    list_filter = ["office_hours_only"]
+    search_fields = ["name"]
+
+
+class PartInline(admin.TabularInline):
+    model = Part
+    fields = ["created_at", "part_type", "author_type", "words"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="what happened")
+    def words(self, part):
+        return describe_part(part)
+
+
+def _conversation_action(description, change):
+    """An admin action that applies one service to each selected conversation."""
+
+    def action(modeladmin, request, queryset):
+        acting = Actor.teammate(request.user)
+        done = 0
+        for conversation in queryset:
+            try:
+                change(conversation=conversation, acting=acting, teammate=request.user)
+            except ValidationError as error:
+                modeladmin.message_user(
+                    request, f"{conversation}: {'; '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                done += 1
+        if done:
+            modeladmin.message_user(request, f"{description}: {done} conversation(s).")
+
+    action.short_description = description
+    action.__name__ = description.lower().replace(" ", "_").replace("-", "_")
+    return action
+
+
+CONVERSATION_ACTIONS = [
+    _conversation_action(
+        "Close",
+        lambda conversation, acting, teammate: services.conversation_close(
+            conversation=conversation, acting=acting
+        ),
+    ),
+    _conversation_action(
+        "Reopen",
+        lambda conversation, acting, teammate: services.conversation_reopen(
+            conversation=conversation, acting=acting
+        ),
+    ),
+    _conversation_action(
+        "Snooze for an hour",
+        lambda conversation, acting, teammate: services.conversation_snooze(
+            conversation=conversation, until=timezone.now() + ADMIN_SNOOZE_DURATION, acting=acting
+        ),
+    ),
+    _conversation_action(
+        "Assign to me",
+        lambda conversation, acting, teammate: services.conversation_assign(
+            conversation=conversation, assignee=teammate, acting=acting
+        ),
+    ),
+    _conversation_action(
+        "Unassign",
+        lambda conversation, acting, teammate: services.conversation_unassign(
+            conversation=conversation, acting=acting
+        ),
+    ),
+    _conversation_action(
+        "Mark priority",
+        lambda conversation, acting, teammate: services.conversation_set_priority(
+            conversation=conversation, priority=True, acting=acting
+        ),
+    ),
+    _conversation_action(
+        "Remove priority",
+        lambda conversation, acting, teammate: services.conversation_set_priority(
+            conversation=conversation, priority=False, acting=acting
+        ),
+    ),
+]
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    """Read-only: a conversation changes only through the services, here via actions."""
+
+    list_display = [
+        "id",
+        "contact",
+        "title",
+        "state",
+        "assignee",
+        "team",
+        "priority",
+        "in_bot_inbox",
+        "waiting_since",
+        "created_at",
+    ]
+    list_filter = ["state", "priority", "in_bot_inbox", "channel", "team", "assignee", "tags"]
+    search_fields = ["title", "contact__name", "contact__email"]
+    list_select_related = ["contact", "assignee", "team"]
+    date_hierarchy = "created_at"
+    actions = CONVERSATION_ACTIONS
+    inlines = [PartInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields] + ["tag_names"]
+
+    @admin.display(description="tags")
+    def tag_names(self, conversation):
+        return ", ".join(tag.name for tag in conversation.tags.all()) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Part)
+class PartAdmin(admin.ModelAdmin):
+    list_display = ["id", "conversation", "part_type", "author_type", "author_name", "created_at"]
+    list_filter = ["part_type", "author_type"]
+    search_fields = ["body", "author_name"]
+    raw_id_fields = ["conversation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "conversation",
+        "event_type",
+        "actor_type",
+        "actor_name",
+        "depth",
+        "created_at",
+        "processed_at",
+    ]
+    list_filter = ["event_type", "actor_type", ("processed_at", admin.EmptyFieldListFilter)]
+    raw_id_fields = ["conversation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,26 @@
+"""Durations as the API writes them: "45s", "30m", "2h", "1d"."""
+
+import re
+from datetime import timedelta
+
+DURATION_PATTERN = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DURATION_FORMAT_MESSAGE = 'Use a whole number and a unit: "45s", "30m", "2h" or "1d".'
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse "30m" into a timedelta; raise ValueError with DURATION_FORMAT_MESSAGE."""
+    match = DURATION_PATTERN.match(text) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(DURATION_FORMAT_MESSAGE)
+    amount, unit = match.groups()
+    return timedelta(seconds=int(amount) * UNIT_SECONDS[unit])
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest exact API form of a timedelta: 5400s -> "90m"."""
+    seconds = int(value.total_seconds())
+    for unit in ("d", "h", "m"):
+        if seconds and seconds % UNIT_SECONDS[unit] == 0:
+            return f"{seconds // UNIT_SECONDS[unit]}{unit}"
+    return f"{seconds}s"

@@ -1,0 +1,312 @@
+"""The conversations domain (DESIGN.md §4).
+
+Fields here are changed only by `conversations.services`; the admin shows conversation
+state read-only and changes it through actions that call those services.
+"""
+
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+MAX_TAG_NAME_LENGTH = 64
+
+
+def new_messenger_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ActorType(models.TextChoices):
+    CONTACT = "contact", "Contact"
+    TEAMMATE = "teammate", "Teammate"
+    WORKFLOW = "workflow", "Workflow"
+    SYSTEM = "system", "System"
+
+
+class Teammate(AbstractUser):
+    """A support teammate who logs in; workspace admins also edit workflows."""
+
+    is_workspace_admin = models.BooleanField(
+        default=False, help_text="Workspace admins build and edit workflows."
+    )
+    is_away = models.BooleanField(default=False, help_text="Away teammates get no new work.")
+
+    class Meta:
+        verbose_name = "teammate"
+        ordering = ["username"]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(Teammate, related_name="teams", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    plan = models.CharField(max_length=100, blank=True)
+    monthly_spend = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    custom_attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", "User"
+        LEAD = "lead", "Lead"
+
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.USER)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True, db_index=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    plan = models.CharField(max_length=100, blank=True, db_index=True)
+    monthly_spend = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    custom_attributes = models.JSONField(default=dict, blank=True)
+    # The contact's own credential for the Messenger and its API calls.
+    messenger_token = models.CharField(
+        max_length=64, unique=True, default=new_messenger_token, editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="contact_external_id_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or f"Contact {self.pk}"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=MAX_TAG_NAME_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """Targets of a service-level agreement; timing behaviour lives in the SLA issue."""
+
+    name = models.CharField(max_length=100, unique=True)
+    first_reply = models.DurationField(null=True, blank=True)
+    next_reply = models.DurationField(null=True, blank=True)
+    time_to_close = models.DurationField(null=True, blank=True)
+    office_hours_only = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        from conversations.validation import validate_sla_targets
+
+        validate_sla_targets(
+            first_reply=self.first_reply,
+            next_reply=self.next_reply,
+            time_to_close=self.time_to_close,
+        )
+
+
+class Conversation(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        SNOOZED = "snoozed", "Snoozed"
+        CLOSED = "closed", "Closed"
+
+    class Channel(models.TextChoices):
+        MESSENGER = "messenger", "Messenger"
+        EMAIL = "email", "Email"
+        API = "api", "API"
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
+    title = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.MESSENGER)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        Teammate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    # True while a customer-facing workflow handles the conversation.
+    in_bot_inbox = models.BooleanField(default=False)
+    priority = models.BooleanField(default=False)
+    tags = models.ManyToManyField(Tag, related_name="conversations", blank=True)
+    sla_policy = models.ForeignKey(
+        SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    sla_applied_at = models.DateTimeField(null=True, blank=True)
+    first_reply_due_at = models.DateTimeField(null=True, blank=True)
+    next_reply_due_at = models.DateTimeField(null=True, blank=True)
+    close_due_at = models.DateTimeField(null=True, blank=True)
+    custom_attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Timestamps that rules, SLAs and the inbox's "waiting longest" sort read.
+    first_customer_message_at = models.DateTimeField(null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_teammate_reply_at = models.DateTimeField(null=True, blank=True)
+    last_teammate_reply_at = models.DateTimeField(null=True, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "waiting_since"], name="conv_state_waiting"),
+            models.Index(fields=["assignee", "state"], name="conv_assignee_state"),
+            models.Index(fields=["team", "state"], name="conv_team_state"),
+            models.Index(
+                fields=["snoozed_until"],
+                condition=models.Q(state="snoozed"),
+                name="conv_snoozed_until",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Conversation {self.pk}"
+
+
+class PartType(models.TextChoices):
+    OPENED = "opened", "Conversation opened"
+    CUSTOMER_MESSAGE = "customer_message", "Customer message"
+    TEAMMATE_REPLY = "teammate_reply", "Teammate reply"
+    NOTE = "note", "Internal note"
+    BOT_MESSAGE = "bot_message", "Bot message"
+    ASSIGNMENT = "assignment", "Assignment"
+    UNASSIGNMENT = "unassignment", "Unassignment"
+    CLOSED = "closed", "Closed"
+    SNOOZED = "snoozed", "Snoozed"
+    REOPENED = "reopened", "Reopened"
+    UNSNOOZED = "unsnoozed", "Unsnoozed"
+    TAG_ADDED = "tag_added", "Tag added"
+    TAG_REMOVED = "tag_removed", "Tag removed"
+    PRIORITY = "priority", "Priority changed"
+    SLA_APPLIED = "sla_applied", "SLA applied"
+    DATA_SET = "data_set", "Conversation data set"
+    WORKFLOW_STARTED = "workflow_started", "Workflow started"
+    WORKFLOW_ENDED = "workflow_ended", "Workflow ended"
+    WORKFLOW_ACTIVITY = "workflow_activity", "Workflow activity"
+
+
+class Part(models.Model):
+    """One row of a conversation's timeline."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="parts")
+    part_type = models.CharField(max_length=30, choices=PartType.choices)
+    author_type = models.CharField(max_length=10, choices=ActorType.choices)
+    # Not a foreign key: the author may be a contact, a teammate or a workflow.
+    author_id = models.BigIntegerField(null=True, blank=True)
+    author_name = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="part_conv_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_part_type_display()} on {self.conversation_id}"
+
+
+class EventType(models.TextChoices):
+    CONVERSATION_OPENED = "conversation_opened", "Conversation opened by customer"
+    CUSTOMER_MESSAGE = "customer_message", "Customer message"
+    TEAMMATE_REPLIED = "teammate_replied", "Teammate replied"
+    NOTE_ADDED = "note_added", "Note added"
+    BOT_MESSAGE = "bot_message", "Bot message sent"
+    ASSIGNED = "assigned", "Assigned"
+    UNASSIGNED = "unassigned", "Unassigned"
+    STATE_CHANGED = "state_changed", "State changed"
+    UNSNOOZED = "unsnoozed", "Unsnoozed"
+    TAG_ADDED = "tag_added", "Tag added"
+    TAG_REMOVED = "tag_removed", "Tag removed"
+    PRIORITY_CHANGED = "priority_changed", "Priority changed"
+    SLA_APPLIED = "sla_applied", "SLA applied"
+    DATA_SET = "data_set", "Conversation data set"
+    SLA_MISSED = "sla_missed", "SLA target missed"
+    CUSTOMER_UNRESPONSIVE = "customer_unresponsive", "Customer unresponsive"
+    TEAMMATE_UNRESPONSIVE = "teammate_unresponsive", "Teammate unresponsive"
+
+
+class Event(models.Model):
+    """The outbox: written with every change, consumed by the workflow orchestrator."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(max_length=30, choices=EventType.choices)
+    actor_type = models.CharField(max_length=10, choices=ActorType.choices)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_name = models.CharField(max_length=200, blank=True)
+    # Length of the chain of workflow-caused events that led here (0: a person or timer).
+    depth = models.PositiveSmallIntegerField(default=0)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The orchestrator reads a conversation's unprocessed events oldest first.
+            models.Index(
+                fields=["conversation", "id"],
+                condition=models.Q(processed_at__isnull=True),
+                name="event_unprocessed_by_conv",
+            ),
+            # The sweep looks for unprocessed events older than a few seconds.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="event_unprocessed_by_age",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} on {self.conversation_id}"

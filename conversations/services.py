@@ -1,0 +1,606 @@
+"""Every change to a conversation (DESIGN.md §4).
+
+Each service takes keyword-only arguments and an `acting=` Actor. Inside one
+`transaction.atomic()` (not durable: the orchestrator calls services inside its own
+transaction, which already holds the conversation's lock) it:
+
+1. validates its arguments (a `ValidationError` naming the field; nothing is saved),
+2. locks the conversation row and re-reads it,
+3. returns early when the change is a no-op (no part, no event),
+4. saves the change, then writes the timeline part and the outbox event.
+
+The event's `post_save` signal is what starts the workflow orchestrator.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations import validation
+from conversations.actors import Actor
+from conversations.dispatch import enqueue_on_commit
+from conversations.models import (
+    Contact,
+    Conversation,
+    Event,
+    EventType,
+    Part,
+    PartType,
+    SlaPolicy,
+    Tag,
+    Team,
+    Teammate,
+)
+
+State = Conversation.State
+
+
+# --- locking and recording -------------------------------------------------------------
+
+
+def conversation_lock(conversation: Conversation | int) -> Conversation:
+    """Lock the conversation row for the rest of the current transaction and return it.
+
+    Services called later in the same transaction with the returned instance skip
+    their own lock (the row is already ours), which saves a query per change.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("conversation_lock() must run inside transaction.atomic()")
+    pk = conversation.pk if isinstance(conversation, Conversation) else conversation
+    locked = Conversation.objects.select_for_update().get(pk=pk)
+    locked._row_locked = True
+    return locked
+
+
+def _locked(conversation: Conversation | int) -> Conversation:
+    """The conversation locked for this transaction: as given if the caller locked it.
+
+    An instance from `conversation_lock` is valid only inside the transaction that
+    locked it; callers keep it there.
+    """
+    if (
+        isinstance(conversation, Conversation)
+        and getattr(conversation, "_row_locked", False)
+        and transaction.get_connection().in_atomic_block
+    ):
+        return conversation
+    return conversation_lock(conversation)
+
+
+def _record(
+    conversation: Conversation,
+    *,
+    acting: Actor,
+    part_type: str,
+    event_type: str,
+    now: datetime,
+    body: str = "",
+    details: dict | None = None,
+    payload: dict | None = None,
+) -> Part:
+    """Write the timeline part and the outbox event of one change."""
+    part = Part.objects.create(
+        conversation=conversation,
+        part_type=part_type,
+        author_type=acting.type,
+        author_id=acting.id,
+        author_name=acting.name,
+        body=body,
+        details=details or {},
+        created_at=now,
+    )
+    Event.objects.create(
+        conversation=conversation,
+        event_type=event_type,
+        actor_type=acting.type,
+        actor_id=acting.id,
+        actor_name=acting.name,
+        depth=acting.depth,
+        payload={"part_id": part.pk, **(payload or {})},
+        created_at=now,
+    )
+    part.conversation = conversation
+    return part
+
+
+def _save(conversation: Conversation, *fields: str) -> None:
+    conversation.save(update_fields=[*fields, "updated_at"])
+
+
+# --- opening and messages ----------------------------------------------------------------
+
+
+def conversation_open(
+    *,
+    contact: Contact,
+    body: str | None = None,
+    channel: str = Conversation.Channel.MESSENGER,
+    title: str = "",
+    acting: Actor | None = None,
+) -> Conversation:
+    """A customer opens a conversation, optionally with its first message.
+
+    Events: `conversation_opened`, then (with a body) `customer_message` with first=true.
+    """
+    text = validation.clean_body(body) if body is not None else None
+    if channel not in Conversation.Channel.values:
+        raise ValidationError({"channel": f"Unknown channel {channel!r}."})
+    acting = acting or Actor.contact(contact)
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            contact=contact, channel=channel, title=title[:200], created_at=now
+        )
+        # Nobody else can see a row created in this transaction: it is as good as locked.
+        conversation._row_locked = True
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.OPENED,
+            event_type=EventType.CONVERSATION_OPENED,
+            now=now,
+            payload={"channel": channel},
+        )
+        if text is not None:
+            _write_customer_message(conversation, text=text, acting=acting, now=now)
+    return conversation
+
+
+def conversation_customer_message(
+    *, conversation: Conversation | int, body: str, acting: Actor | None = None
+) -> Part:
+    """The customer writes. A closed or snoozed conversation reopens first."""
+    text = validation.clean_body(body)
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        acting = acting or Actor.contact(conversation.contact)
+        return _write_customer_message(conversation, text=text, acting=acting, now=now)
+
+
+def _write_customer_message(conversation, *, text, acting, now) -> Part:
+    if conversation.state != State.OPEN:
+        previous = conversation.state
+        conversation.state = State.OPEN
+        conversation.snoozed_until = None
+        conversation.closed_at = None
+        _save(conversation, "state", "snoozed_until", "closed_at")
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.REOPENED,
+            event_type=EventType.STATE_CHANGED,
+            now=now,
+            payload={"state": State.OPEN, "previous": previous},
+        )
+    first = conversation.first_customer_message_at is None
+    if first:
+        conversation.first_customer_message_at = now
+    conversation.last_customer_message_at = now
+    conversation.waiting_since = conversation.waiting_since or now
+    _save(conversation, "first_customer_message_at", "last_customer_message_at", "waiting_since")
+    return _record(
+        conversation,
+        acting=acting,
+        part_type=PartType.CUSTOMER_MESSAGE,
+        event_type=EventType.CUSTOMER_MESSAGE,
+        now=now,
+        body=text,
+        payload={"first": first, "body": text},
+    )
+
+
+def conversation_teammate_reply(
+    *, conversation: Conversation | int, teammate: Teammate, body: str
+) -> Part:
+    """A teammate replies to the customer; the customer is no longer waiting."""
+    text = validation.clean_body(body)
+    _check_active(teammate, field="teammate")
+    acting = Actor.teammate(teammate)
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.first_teammate_reply_at is None:
+            conversation.first_teammate_reply_at = now
+        conversation.last_teammate_reply_at = now
+        conversation.waiting_since = None
+        _save(conversation, "first_teammate_reply_at", "last_teammate_reply_at", "waiting_since")
+        return _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.TEAMMATE_REPLY,
+            event_type=EventType.TEAMMATE_REPLIED,
+            now=now,
+            body=text,
+            payload={"body": text},
+        )
+
+
+def conversation_add_note(*, conversation: Conversation | int, body: str, acting: Actor) -> Part:
+    """An internal note, visible to teammates only (by a teammate or a workflow step)."""
+    text = validation.clean_body(body)
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        _save(conversation)
+        return _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.NOTE,
+            event_type=EventType.NOTE_ADDED,
+            now=now,
+            body=text,
+            payload={"body": text},
+        )
+
+
+def conversation_bot_message(
+    *, conversation: Conversation | int, body: str, acting: Actor, details: dict | None = None
+) -> Part:
+    """A message a workflow sends to the customer (with buttons or a question in details)."""
+    text = validation.clean_body(body)
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        _save(conversation)
+        return _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.BOT_MESSAGE,
+            event_type=EventType.BOT_MESSAGE,
+            now=now,
+            body=text,
+            details=details,
+            payload={"body": text},
+        )
+
+
+# --- assignment ------------------------------------------------------------------------
+
+
+def _check_active(teammate: Teammate, *, field: str) -> None:
+    if not teammate.is_active:
+        message = validation.ASSIGNEE_INACTIVE.format(teammate=teammate.display_name)
+        raise ValidationError({field: message})
+
+
+def conversation_assign(
+    *,
+    conversation: Conversation | int,
+    acting: Actor,
+    assignee: Teammate | None = None,
+    team: Team | None = None,
+) -> Conversation:
+    """Assign to a teammate, a team, or both; what is not named stays as it was."""
+    if assignee is None and team is None:
+        raise ValidationError({"assignee": validation.ASSIGN_NOTHING})
+    if assignee is not None:
+        _check_active(assignee, field="assignee")
+        if team is not None and not team.members.filter(pk=assignee.pk).exists():
+            message = validation.ASSIGNEE_NOT_IN_TEAM.format(
+                teammate=assignee.display_name, team=team.name
+            )
+            raise ValidationError({"assignee": message})
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        previous_assignee_id, previous_team_id = conversation.assignee_id, conversation.team_id
+        new_assignee = assignee if assignee is not None else conversation.assignee
+        new_team = team if team is not None else conversation.team
+        if (
+            getattr(new_assignee, "pk", None) == previous_assignee_id
+            and getattr(new_team, "pk", None) == previous_team_id
+        ):
+            return conversation
+        conversation.assignee = new_assignee
+        conversation.team = new_team
+        _save(conversation, "assignee", "team")
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.ASSIGNMENT,
+            event_type=EventType.ASSIGNED,
+            now=now,
+            details={
+                "assignee": new_assignee.display_name if new_assignee else None,
+                "team": new_team.name if new_team else None,
+            },
+            payload={
+                "assignee_id": conversation.assignee_id,
+                "team_id": conversation.team_id,
+                "previous_assignee_id": previous_assignee_id,
+                "previous_team_id": previous_team_id,
+            },
+        )
+    return conversation
+
+
+def conversation_unassign(*, conversation: Conversation | int, acting: Actor) -> Conversation:
+    """Leave the conversation with no teammate and no team."""
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.assignee_id is None and conversation.team_id is None:
+            return conversation
+        payload = {
+            "previous_assignee_id": conversation.assignee_id,
+            "previous_team_id": conversation.team_id,
+        }
+        conversation.assignee = None
+        conversation.team = None
+        _save(conversation, "assignee", "team")
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.UNASSIGNMENT,
+            event_type=EventType.UNASSIGNED,
+            now=now,
+            payload=payload,
+        )
+    return conversation
+
+
+# --- state -----------------------------------------------------------------------------
+
+
+def _change_state(conversation, *, state, part_type, acting, now, until=None) -> None:
+    previous = conversation.state
+    conversation.state = state
+    conversation.snoozed_until = until
+    conversation.closed_at = now if state == State.CLOSED else None
+    _save(conversation, "state", "snoozed_until", "closed_at")
+    payload = {"state": state, "previous": previous}
+    details = {}
+    if until is not None:
+        payload["until"] = details["until"] = until.isoformat()
+    _record(
+        conversation,
+        acting=acting,
+        part_type=part_type,
+        event_type=EventType.STATE_CHANGED,
+        now=now,
+        details=details,
+        payload=payload,
+    )
+
+
+def conversation_close(*, conversation: Conversation | int, acting: Actor) -> Conversation:
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.state != State.CLOSED:
+            _change_state(
+                conversation, state=State.CLOSED, part_type=PartType.CLOSED, acting=acting, now=now
+            )
+    return conversation
+
+
+def conversation_reopen(*, conversation: Conversation | int, acting: Actor) -> Conversation:
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.state != State.OPEN:
+            _change_state(
+                conversation, state=State.OPEN, part_type=PartType.REOPENED, acting=acting, now=now
+            )
+    return conversation
+
+
+def conversation_snooze(
+    *, conversation: Conversation | int, until: datetime, acting: Actor
+) -> Conversation:
+    """Snooze until a future time; a Celery timer (and the sweep behind it) wakes it."""
+    from conversations.tasks import wake_snoozed_conversation_task
+
+    now = timezone.now()
+    if not isinstance(until, datetime) or timezone.is_naive(until):
+        raise ValidationError({"snoozed_until": "Give a date and time with a time zone."})
+    if until <= now:
+        raise ValidationError({"snoozed_until": validation.SNOOZE_IN_PAST})
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.state == State.SNOOZED and conversation.snoozed_until == until:
+            return conversation
+        _change_state(
+            conversation,
+            state=State.SNOOZED,
+            part_type=PartType.SNOOZED,
+            acting=acting,
+            now=now,
+            until=until,
+        )
+        enqueue_on_commit(wake_snoozed_conversation_task, conversation.pk, eta=until)
+    return conversation
+
+
+def conversation_wake_if_due(
+    *, conversation: Conversation | int, now: datetime | None = None
+) -> bool:
+    """Reopen a snoozed conversation whose time has come; False when there is nothing to do.
+
+    Safe to call any number of times: only the first call after the due time acts.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        due = conversation.snoozed_until
+        if conversation.state != State.SNOOZED or due is None or due > now:
+            return False
+        conversation.state = State.OPEN
+        conversation.snoozed_until = None
+        _save(conversation, "state", "snoozed_until")
+        _record(
+            conversation,
+            acting=Actor.system(),
+            part_type=PartType.UNSNOOZED,
+            event_type=EventType.UNSNOOZED,
+            now=now,
+            payload={"snoozed_until": due.isoformat()},
+        )
+    return True
+
+
+# --- tags, priority, SLA, data -----------------------------------------------------------
+
+
+def tag_get_or_create(name: str) -> Tag:
+    """The tag with this name, ignoring case; created when new."""
+    text = validation.clean_tag_name(name)
+    tag = Tag.objects.filter(name__iexact=text).first()
+    if tag is not None:
+        return tag
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(name=text)
+    except IntegrityError:
+        # Another transaction created it between our read and our insert.
+        return Tag.objects.get(name__iexact=text)
+
+
+def conversation_add_tag(
+    *, conversation: Conversation | int, name: str, acting: Actor
+) -> Conversation:
+    now = timezone.now()
+    with transaction.atomic():
+        tag = tag_get_or_create(name)
+        conversation = _locked(conversation)
+        if conversation.tags.filter(pk=tag.pk).exists():
+            return conversation
+        conversation.tags.add(tag)
+        _save(conversation)
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.TAG_ADDED,
+            event_type=EventType.TAG_ADDED,
+            now=now,
+            details={"tag": tag.name},
+            payload={"tag": tag.name, "tag_id": tag.pk},
+        )
+    return conversation
+
+
+def conversation_remove_tag(
+    *, conversation: Conversation | int, name: str, acting: Actor
+) -> Conversation:
+    text = validation.clean_tag_name(name)
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        tag = conversation.tags.filter(name__iexact=text).first()
+        if tag is None:
+            return conversation
+        conversation.tags.remove(tag)
+        _save(conversation)
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.TAG_REMOVED,
+            event_type=EventType.TAG_REMOVED,
+            now=now,
+            details={"tag": tag.name},
+            payload={"tag": tag.name, "tag_id": tag.pk},
+        )
+    return conversation
+
+
+def conversation_set_priority(
+    *, conversation: Conversation | int, priority: bool, acting: Actor
+) -> Conversation:
+    if not isinstance(priority, bool):
+        raise ValidationError({"priority": "Priority is true or false."})
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.priority == priority:
+            return conversation
+        conversation.priority = priority
+        _save(conversation, "priority")
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.PRIORITY,
+            event_type=EventType.PRIORITY_CHANGED,
+            now=now,
+            details={"priority": priority},
+            payload={"priority": priority},
+        )
+    return conversation
+
+
+def conversation_apply_sla(
+    *, conversation: Conversation | int, policy: SlaPolicy, acting: Actor
+) -> Conversation:
+    """Apply an SLA policy and set its due times, counted in all hours.
+
+    Office hours and misses belong to the SLA issue; this sets the targets' clocks.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if conversation.sla_policy_id == policy.pk:
+            return conversation
+        conversation.sla_policy = policy
+        conversation.sla_applied_at = now
+        waiting_since = conversation.waiting_since
+        replied = conversation.first_teammate_reply_at is not None
+        conversation.first_reply_due_at = (
+            (waiting_since or now) + policy.first_reply
+            if policy.first_reply and not replied
+            else None
+        )
+        conversation.next_reply_due_at = (
+            waiting_since + policy.next_reply
+            if policy.next_reply and replied and waiting_since
+            else None
+        )
+        conversation.close_due_at = (
+            now + policy.time_to_close
+            if policy.time_to_close and conversation.state != State.CLOSED
+            else None
+        )
+        _save(
+            conversation,
+            "sla_policy",
+            "sla_applied_at",
+            "first_reply_due_at",
+            "next_reply_due_at",
+            "close_due_at",
+        )
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.SLA_APPLIED,
+            event_type=EventType.SLA_APPLIED,
+            now=now,
+            details={"sla": policy.name},
+            payload={"sla": policy.name, "sla_id": policy.pk},
+        )
+    return conversation
+
+
+def conversation_set_data(
+    *, conversation: Conversation | int, key: str, value, acting: Actor
+) -> Conversation:
+    """Set one conversation data attribute (custom attribute) to a plain value."""
+    key = validation.clean_data_key(key)
+    value = validation.clean_data_value(value)
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        if key in conversation.custom_attributes and conversation.custom_attributes[key] == value:
+            return conversation
+        conversation.custom_attributes = {**conversation.custom_attributes, key: value}
+        _save(conversation, "custom_attributes")
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.DATA_SET,
+            event_type=EventType.DATA_SET,
+            now=now,
+            details={"key": key, "value": value},
+            payload={"key": key, "value": value},
+        )
+    return conversation

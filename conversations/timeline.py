@@ -1,0 +1,41 @@
+"""Timeline parts in words, for the admin now and the inbox later."""
+
+from conversations.models import Part, PartType
+
+STATE_WORDS = {"open": "reopened", "closed": "closed", "snoozed": "snoozed"}
+
+
+def describe_part(part: Part) -> str:
+    """One sentence saying what the part records, e.g. "Alice closed the conversation"."""
+    who = part.author_name or part.get_author_type_display()
+    details = part.details or {}
+    kind = part.part_type
+    if kind in (PartType.CUSTOMER_MESSAGE, PartType.TEAMMATE_REPLY, PartType.BOT_MESSAGE):
+        return f"{who}: {part.body}"
+    if kind == PartType.NOTE:
+        return f"{who} added a note: {part.body}"
+    if kind == PartType.OPENED:
+        return f"{who} started the conversation"
+    if kind == PartType.ASSIGNMENT:
+        target = " in ".join(n for n in (details.get("assignee"), details.get("team")) if n)
+        return f"{who} assigned this conversation to {target}"
+    if kind == PartType.UNASSIGNMENT:
+        return f"{who} unassigned this conversation"
+    if kind == PartType.SNOOZED:
+        return f"{who} snoozed this conversation until {details.get('until', '?')}"
+    if kind in (PartType.CLOSED, PartType.REOPENED):
+        return f"{who} {'closed' if kind == PartType.CLOSED else 'reopened'} this conversation"
+    if kind == PartType.UNSNOOZED:
+        return "The snooze ended and the conversation reopened"
+    if kind == PartType.TAG_ADDED:
+        return f"{who} tagged this conversation {details.get('tag')}"
+    if kind == PartType.TAG_REMOVED:
+        return f"{who} removed the tag {details.get('tag')}"
+    if kind == PartType.PRIORITY:
+        marked = "marked" if details.get("priority") else "unmarked"
+        return f"{who} {marked} this conversation as priority"
+    if kind == PartType.SLA_APPLIED:
+        return f"{who} applied the SLA {details.get('sla')}"
+    if kind == PartType.DATA_SET:
+        return f"{who} set {details.get('key')} to {details.get('value')!r}"
+    return part.body or part.get_part_type_display()

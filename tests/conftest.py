@@ -1,0 +1,50 @@
+import pytest
+
+from config.celery import app as celery_app
+from conversations import services
+from conversations.actors import Actor
+from tests.factories import AdminFactory, ContactFactory, TeamFactory, TeammateFactory
+
+
+@pytest.fixture(autouse=True)
+def celery_eager():
+    """Unit tests run tasks inline; the integration tests turn this off for real workers."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory(username="ada")
+
+
+@pytest.fixture
+def teammate(db):
+    return TeammateFactory(username="ben", first_name="Ben")
+
+
+@pytest.fixture
+def outsider(db):
+    return TeammateFactory(username="carl", first_name="Carl")
+
+
+@pytest.fixture
+def support_team(db, teammate):
+    return TeamFactory(name="Support", members=[teammate])
+
+
+@pytest.fixture
+def contact(db):
+    return ContactFactory(name="Maya Okafor")
+
+
+@pytest.fixture
+def as_teammate(teammate):
+    return Actor.teammate(teammate)
+
+
+@pytest.fixture
+def conversation(contact):
+    """An open conversation with the customer's first message, as the Messenger makes it."""
+    return services.conversation_open(contact=contact, body="Hello, I need help")

@@ -1,0 +1,9 @@
+from conversations.dispatch import enqueue_on_commit
+
+
+def dispatch_event_on_commit(sender, instance, created, **kwargs):
+    """A new outbox event: process its conversation once the change commits."""
+    from workflows.tasks import process_conversation_events_task
+
+    if created and instance.processed_at is None:
+        enqueue_on_commit(process_conversation_events_task, instance.conversation_id)

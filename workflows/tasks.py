@@ -1,0 +1,41 @@
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+# Conversations re-dispatched per sweep run; a full batch re-enqueues the sweep at once.
+REDISPATCH_BATCH_SIZE = 500
+
+
+@shared_task
+def process_conversation_events_task(conversation_id: int) -> int:
+    from workflows.orchestrator import process_conversation_events
+
+    return process_conversation_events(conversation_id)
+
+
+@shared_task
+def redispatch_unprocessed_events_task(after_conversation_id: int = 0) -> int:
+    """Send again the conversations whose events wait longer than they should.
+
+    The on-commit dispatch can be lost (broker down, worker killed before the task
+    was stored); this sweep bounds the delay at EVENT_REDISPATCH_AFTER plus its period.
+    """
+    from conversations.models import Event
+
+    cutoff = timezone.now() - settings.EVENT_REDISPATCH_AFTER
+    conversation_ids = list(
+        Event.objects.filter(
+            processed_at__isnull=True,
+            created_at__lt=cutoff,
+            conversation_id__gt=after_conversation_id,
+        )
+        .order_by("conversation_id")
+        .values_list("conversation_id", flat=True)
+        .distinct()[:REDISPATCH_BATCH_SIZE]
+    )
+    for conversation_id in conversation_ids:
+        process_conversation_events_task.delay(conversation_id)
+    if len(conversation_ids) == REDISPATCH_BATCH_SIZE:
+        # Carry on past this batch (keyset), not from the start: those are queued now.
+        redispatch_unprocessed_events_task.delay(conversation_ids[-1])
+    return len(conversation_ids)
