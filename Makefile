@@ -18,6 +18,7 @@ migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 
 # Web server, Celery worker and beat (Procfile) on SQLite and the filesystem broker.

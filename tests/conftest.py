@@ -48,3 +48,12 @@ def as_teammate(teammate):
 def conversation(contact):
     """An open conversation with the customer's first message, as the Messenger makes it."""
     return services.conversation_open(contact=contact, body="Hello, I need help")
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return (
+        f"database: {settings.DATABASES['default']['ENGINE']}, "
+        f"broker: {settings.CELERY_BROKER_URL.split('://')[0]}"
+    )

@@ -1,0 +1,27 @@
+import pytest
+from django.core.management import call_command
+
+from conversations.models import Contact, Conversation, Team, Teammate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_loads_the_demo_data_once_however_often_it_runs():
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert Team.objects.count() == 2
+    assert Teammate.objects.count() == 4
+    assert Teammate.objects.filter(is_workspace_admin=True).count() == 1
+    assert Contact.objects.count() == 20
+    assert Conversation.objects.count() == 30
+    states = set(Conversation.objects.values_list("state", flat=True))
+    assert states == {"open", "snoozed", "closed"}
+    assert not Contact.objects.filter(plan="").exists()
+    assert all(c.parts.exists() for c in Conversation.objects.all())
+
+
+def test_it_lets_the_demo_logins_sign_in(client):
+    call_command("seed_demo")
+
+    assert client.login(username="ada", password="inbox-demo")
