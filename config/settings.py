@@ -110,6 +110,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGIN_URL = "/admin/login/"
 
+# While a customer-facing workflow runs, its conversation sits in the bot inbox.
+BOT_INBOX_ENABLED = env_bool("BOT_INBOX_ENABLED", True)
+OFFICE_HOURS_TIME_ZONE = env_str("OFFICE_HOURS_TIME_ZONE", "UTC")
+
 # --- Celery: all background work (DESIGN.md §2) ---------------------------------------
 # Default broker: kombu's filesystem transport, so `make run` needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -149,6 +153,10 @@ SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
     "redispatch-unprocessed-events": {
         "task": "workflows.tasks.redispatch_unprocessed_events_task",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    "resume-due-workflow-runs": {
+        "task": "workflows.tasks.resume_due_runs_task",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
     "wake-due-snoozed-conversations": {

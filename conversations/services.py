@@ -2,7 +2,9 @@
 
 Each service takes keyword-only arguments and an `acting=` Actor. Inside one
 `transaction.atomic()` (not durable: the orchestrator calls services inside its own
-transaction, which already holds the conversation's lock) it:
+transaction, which already holds the conversation's lock; and without a savepoint,
+which would cost two queries per change: arguments are validated before the block, so
+an error inside it is a database error that must doom the caller's transaction) it:
 
 1. validates its arguments (a `ValidationError` naming the field; nothing is saved),
 2. locks the conversation row and re-reads it,
@@ -129,7 +131,7 @@ def conversation_open(
         raise ValidationError({"channel": f"Unknown channel {channel!r}."})
     acting = acting or Actor.contact(contact)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = Conversation.objects.create(
             contact=contact, channel=channel, title=title[:200], created_at=now
         )
@@ -154,7 +156,7 @@ def conversation_customer_message(
     """The customer writes. A closed or snoozed conversation reopens first."""
     text = validation.clean_body(body)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         acting = acting or Actor.contact(conversation.contact)
         return _write_customer_message(conversation, text=text, acting=acting, now=now)
@@ -200,7 +202,7 @@ def conversation_teammate_reply(
     _check_active(teammate, field="teammate")
     acting = Actor.teammate(teammate)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         if conversation.first_teammate_reply_at is None:
             conversation.first_teammate_reply_at = now
@@ -222,7 +224,7 @@ def conversation_add_note(*, conversation: Conversation | int, body: str, acting
     """An internal note, visible to teammates only (by a teammate or a workflow step)."""
     text = validation.clean_body(body)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         _save(conversation)
         return _record(
@@ -242,7 +244,7 @@ def conversation_bot_message(
     """A message a workflow sends to the customer (with buttons or a question in details)."""
     text = validation.clean_body(body)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         _save(conversation)
         return _record(
@@ -284,7 +286,7 @@ def conversation_assign(
             )
             raise ValidationError({"assignee": message})
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         previous_assignee_id, previous_team_id = conversation.assignee_id, conversation.team_id
         new_assignee = assignee if assignee is not None else conversation.assignee
@@ -320,7 +322,7 @@ def conversation_assign(
 def conversation_unassign(*, conversation: Conversation | int, acting: Actor) -> Conversation:
     """Leave the conversation with no teammate and no team."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         if conversation.assignee_id is None and conversation.team_id is None:
             return conversation
@@ -368,7 +370,7 @@ def _change_state(conversation, *, state, part_type, acting, now, until=None) ->
 
 def conversation_close(*, conversation: Conversation | int, acting: Actor) -> Conversation:
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         if conversation.state != State.CLOSED:
             _change_state(
@@ -379,7 +381,7 @@ def conversation_close(*, conversation: Conversation | int, acting: Actor) -> Co
 
 def conversation_reopen(*, conversation: Conversation | int, acting: Actor) -> Conversation:
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         if conversation.state != State.OPEN:
             _change_state(
@@ -399,7 +401,7 @@ def conversation_snooze(
         raise ValidationError({"snoozed_until": "Give a date and time with a time zone."})
     if until <= now:
         raise ValidationError({"snoozed_until": validation.SNOOZE_IN_PAST})
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         if conversation.state == State.SNOOZED and conversation.snoozed_until == until:
             return conversation
@@ -423,7 +425,7 @@ def conversation_wake_if_due(
     Safe to call any number of times: only the first call after the due time acts.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         due = conversation.snoozed_until
         if conversation.state != State.SNOOZED or due is None or due > now:
@@ -442,6 +444,29 @@ def conversation_wake_if_due(
     return True
 
 
+def conversation_set_bot_inbox(
+    *, conversation: Conversation | int, in_bot_inbox: bool, acting: Actor
+) -> Conversation:
+    """Move the conversation into the bot inbox (a customer-facing workflow handles it) or out."""
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        conversation = _locked(conversation)
+        if conversation.in_bot_inbox == in_bot_inbox:
+            return conversation
+        conversation.in_bot_inbox = in_bot_inbox
+        _save(conversation, "in_bot_inbox")
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.BOT_INBOX,
+            event_type=EventType.BOT_INBOX_CHANGED,
+            now=now,
+            details={"in_bot_inbox": in_bot_inbox},
+            payload={"in_bot_inbox": in_bot_inbox},
+        )
+    return conversation
+
+
 # --- tags, priority, SLA, data -----------------------------------------------------------
 
 
@@ -452,7 +477,7 @@ def tag_get_or_create(name: str) -> Tag:
     if tag is not None:
         return tag
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             return Tag.objects.create(name=text)
     except IntegrityError:
         # Another transaction created it between our read and our insert.
@@ -462,9 +487,10 @@ def tag_get_or_create(name: str) -> Tag:
 def conversation_add_tag(
     *, conversation: Conversation | int, name: str, acting: Actor
 ) -> Conversation:
+    text = validation.clean_tag_name(name)
     now = timezone.now()
-    with transaction.atomic():
-        tag = tag_get_or_create(name)
+    with transaction.atomic(savepoint=False):
+        tag = tag_get_or_create(text)
         conversation = _locked(conversation)
         if conversation.tags.filter(pk=tag.pk).exists():
             return conversation
@@ -487,7 +513,7 @@ def conversation_remove_tag(
 ) -> Conversation:
     text = validation.clean_tag_name(name)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         tag = conversation.tags.filter(name__iexact=text).first()
         if tag is None:
@@ -512,7 +538,7 @@ def conversation_set_priority(
     if not isinstance(priority, bool):
         raise ValidationError({"priority": "Priority is true or false."})
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         if conversation.priority == priority:
             return conversation
@@ -538,7 +564,7 @@ def conversation_apply_sla(
     Office hours and misses belong to the SLA issue; this sets the targets' clocks.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         if conversation.sla_policy_id == policy.pk:
             return conversation
@@ -588,7 +614,7 @@ def conversation_set_data(
     key = validation.clean_data_key(key)
     value = validation.clean_data_value(value)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         if key in conversation.custom_attributes and conversation.custom_attributes[key] == value:
             return conversation
@@ -602,5 +628,37 @@ def conversation_set_data(
             now=now,
             details={"key": key, "value": value},
             payload={"key": key, "value": value},
+        )
+    return conversation
+
+
+def conversation_update_contact(
+    *, conversation: Conversation | int, attribute: str, value, acting: Actor
+) -> Conversation:
+    """Store an answer the customer gave on the conversation's contact.
+
+    `attribute` is email, name, plan or custom.<key> (what a collect-data step asks).
+    """
+    field, key = validation.clean_contact_attribute(attribute)
+    value = validation.clean_contact_value(field, value)
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        conversation = _locked(conversation)
+        contact = conversation.contact
+        if field == "custom":
+            contact.custom_attributes = {**contact.custom_attributes, key: value}
+            contact.save(update_fields=["custom_attributes"])
+        else:
+            setattr(contact, field, value)
+            contact.save(update_fields=[field])
+        _save(conversation)
+        _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.CONTACT_UPDATED,
+            event_type=EventType.CONTACT_UPDATED,
+            now=now,
+            details={"attribute": attribute, "value": value},
+            payload={"attribute": attribute, "value": value},
         )
     return conversation

@@ -38,4 +38,13 @@ def describe_part(part: Part) -> str:
         return f"{who} applied the SLA {details.get('sla')}"
     if kind == PartType.DATA_SET:
         return f"{who} set {details.get('key')} to {details.get('value')!r}"
+    if kind == PartType.BOT_INBOX:
+        moved = (
+            "moved this conversation to"
+            if details.get("in_bot_inbox")
+            else "took this conversation out of"
+        )
+        return f"{who} {moved} the bot inbox"
+    if kind == PartType.CONTACT_UPDATED:
+        return f"{who} saved {details.get('attribute')} = {details.get('value')!r} on the contact"
     return part.body or part.get_part_type_display()

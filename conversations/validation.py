@@ -3,6 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from conversations.models import MAX_TAG_NAME_LENGTH
 
@@ -73,3 +74,32 @@ def validate_sla_targets(*, first_reply, next_reply, time_to_close) -> None:
         raise ValidationError(errors)
     if all(value is None for value in targets.values()):
         raise ValidationError(SLA_NO_TARGET)
+
+
+CONTACT_FIELDS = ("email", "name", "plan")
+CONTACT_ATTRIBUTE_INVALID = 'Use email, name, plan or "custom.<key>".'
+EMAIL_INVALID = "That does not look like an email address."
+
+
+def clean_contact_attribute(attribute) -> tuple[str, str | None]:
+    """("email", None) for a built-in field, ("custom", key) for a custom attribute."""
+    if attribute in CONTACT_FIELDS:
+        return attribute, None
+    if isinstance(attribute, str) and attribute.startswith("custom."):
+        return "custom", clean_data_key(attribute[len("custom.") :])
+    raise ValidationError({"attribute": CONTACT_ATTRIBUTE_INVALID})
+
+
+def clean_contact_value(field: str, value):
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise ValidationError({"value": BODY_EMPTY})
+    if field == "email":
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise ValidationError({"value": EMAIL_INVALID}) from None
+    limit = 254 if field == "email" else (100 if field == "plan" else 200)
+    if field != "custom" and len(text) > limit:
+        raise ValidationError({"value": f"At most {limit} characters."})
+    return text[:MAX_BODY_LENGTH]

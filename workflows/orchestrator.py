@@ -1,39 +1,447 @@
-"""Consumes the event outbox, one conversation at a time, oldest event first."""
+"""The ORM side of orchestration: load, lock, decide (engine), act (services), save.
 
+For one conversation, inside one transaction that locks its row:
+
+1. process its unprocessed events oldest first — including those the workflows' own
+   changes create meanwhile, so a whole cascade is handled under one lock;
+2. for each event: decide which workflows start and which are skipped (§6.1–3, with
+   the customer-facing run as it was when the event came, §6.4), interrupt the active
+   customer-facing run if a teammate acted, resume runs waiting for this event, start
+   the new runs in priority order; mark the event processed;
+3. resume runs whose timer is due.
+
+Every decision goes to the WorkflowLog; every change goes through the services.
+"""
+
+import contextlib
 import logging
+import threading
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.models import Conversation, Event
-from conversations.services import conversation_lock
+from conversations import services
+from conversations.actors import Actor
+from conversations.dispatch import enqueue_on_commit
+from conversations.models import ActorType, Conversation, Event
+from workflows import step_actions
+from workflows.catalog import current_catalog
+from workflows.engine import executor
+from workflows.engine.executor import RunState, StepFailed
+from workflows.engine.orchestration import (
+    MAX_WORKFLOW_CHAIN_DEPTH,
+    EventInfo,
+    Skip,
+    Start,
+    decide,
+    interruption_reason,
+    triggers_for,
+)
+from workflows.facts import build_facts
+from workflows.models import DeferredAssignment, WorkflowLog, WorkflowRun
 
 logger = logging.getLogger(__name__)
 
+# Rounds of events created while processing (workflow changes) handled in one go;
+# anything beyond waits for the next task.
+MAX_EVENT_ROUNDS = 20
+
+Kind = WorkflowLog.Kind
+Status = WorkflowRun.Status
+
+_state = threading.local()
+
+
+@contextlib.contextmanager
+def _processing(conversation_id: int):
+    """While set, new events of this conversation need no task: this loop takes them."""
+    previous = getattr(_state, "conversation_id", None)
+    _state.conversation_id = conversation_id
+    try:
+        yield
+    finally:
+        _state.conversation_id = previous
+
+
+def is_processing(conversation_id: int) -> bool:
+    return getattr(_state, "conversation_id", None) == conversation_id
+
 
 def process_conversation_events(conversation_id: int) -> int:
-    """Process a conversation's unprocessed events; return how many were processed.
+    """Process a conversation's pending events and due timers; return the events handled.
 
-    1. Lock the conversation row: one processor per conversation at a time, so its
-       events are handled in the order they happened, whatever the number of workers.
-    2. Read its unprocessed events, oldest first (under the lock, so a second delivery
-       of the same task finds them already processed and does nothing).
-    3. Handle each and mark it processed in the same transaction as its effects.
-
-    The workflow engine plugs in at step 3; until then handling an event is a no-op.
+    Idempotent: under the lock, a second delivery finds nothing left to do.
     """
     with transaction.atomic():
         try:
-            conversation_lock(conversation_id)
+            conversation = (
+                Conversation.objects.select_for_update(of=("self",))
+                .select_related("contact__company", "assignee", "team")
+                .get(pk=conversation_id)
+            )
         except Conversation.DoesNotExist:
             return 0
-        events = list(
-            Event.objects.filter(conversation_id=conversation_id, processed_at__isnull=True)
+        conversation._row_locked = True
+        with _processing(conversation_id):
+            processor = ConversationProcessor(conversation)
+            handled = processor.run()
+    return handled
+
+
+class ConversationProcessor:
+    """Handles one locked conversation; also the executor's port."""
+
+    def __init__(self, conversation: Conversation):
+        self.conversation = conversation
+        self.catalog = current_catalog()
+        self.now = timezone.now()
+        self.runs = list(
+            WorkflowRun.objects.filter(conversation=conversation, status__in=WorkflowRun.ACTIVE)
         )
-        if not events:
-            return 0
-        Event.objects.filter(pk__in=[event.pk for event in events]).update(
-            processed_at=timezone.now()
+        self._ran_before = None
+        self._tags = None
+        self._facts = None
+        self.event = None
+        self.event_info = None
+        self.message = None
+        self.current_run = None
+        self.logs = []
+
+    # --- the loop ---------------------------------------------------------------------
+
+    def run(self) -> int:
+        handled = 0
+        for _ in range(MAX_EVENT_ROUNDS):
+            events = list(
+                Event.objects.filter(
+                    conversation_id=self.conversation.pk, processed_at__isnull=True
+                ).order_by("id")
+            )
+            if not events:
+                break
+            for event in events:
+                self.handle(event)
+            Event.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=self.now)
+            handled += len(events)
+        else:
+            # Still more: let the next task continue after this commit.
+            from workflows.tasks import process_conversation_events_task
+
+            enqueue_on_commit(process_conversation_events_task, self.conversation.pk)
+        self.event = self.event_info = self.message = None
+        self.resume_due_timers()
+        if self.logs:
+            WorkflowLog.objects.bulk_create(self.logs)
+        return handled
+
+    def handle(self, event: Event) -> None:
+        self.event = event
+        self.event_info = info = EventInfo(
+            event.pk,
+            event.event_type,
+            event.actor_type,
+            event.actor_id,
+            event.actor_name,
+            event.depth,
+            event.payload,
         )
-    logger.debug("processed %d events of conversation %d", len(events), conversation_id)
-    return len(events)
+        self.message = None
+        if "body" in event.payload:
+            self.message = (event.payload["body"], event.actor_type)
+        self._facts = None
+
+        triggers = triggers_for(info)
+        if triggers and info.depth >= MAX_WORKFLOW_CHAIN_DEPTH:
+            self.log(
+                None,
+                None,
+                Kind.CHAIN_CUT,
+                f"No workflow started: {info.depth} workflow changes in a row "
+                f"(the limit is {MAX_WORKFLOW_CHAIN_DEPTH})",
+            )
+            triggers = []
+        decisions = []
+        if any(self.catalog.candidates_for(trigger) for trigger in triggers):
+            active = self.active_customer_facing()
+            decisions = decide(
+                triggers,
+                self.catalog.candidates_for,
+                self.facts(),
+                ran_before=self.ran_before(),
+                active_customer_facing=self.workflow_name(active) if active else None,
+            )
+        for decision in decisions:
+            if isinstance(decision, Skip):
+                self.log(
+                    None,
+                    decision.workflow,
+                    Kind.SKIPPED,
+                    f"Did not start: {decision.reason}",
+                    {"trigger": decision.trigger, **decision.details},
+                )
+
+        # §6.4: triggers were evaluated above with the run still active; now interrupt.
+        reason = interruption_reason(info)
+        active = self.active_customer_facing()
+        if reason and active is not None:
+            self.end_run(active, Status.INTERRUPTED, f"Interrupted: {reason}")
+
+        self.resume_for_event(info)
+
+        for decision in decisions:
+            if isinstance(decision, Start):
+                self.start(decision.workflow, decision.trigger)
+
+    # --- runs -------------------------------------------------------------------------
+
+    def start(self, workflow, trigger: str) -> None:
+        run = WorkflowRun.objects.create(
+            workflow_id=workflow.id,
+            conversation=self.conversation,
+            event=self.event,
+            is_customer_facing=workflow.is_customer_facing,
+            status=Status.RUNNING,
+            depth=self.event_info.depth,
+            started_at=self.now,
+        )
+        self.runs.append(run)
+        self.ran_before().add(workflow.id)
+        self.log(run, workflow, Kind.STARTED, f"Started (trigger: {trigger.replace('_', ' ')})")
+        state = RunState.starting(workflow)
+        if workflow.is_customer_facing and settings.BOT_INBOX_ENABLED:
+            self.with_run(run, lambda: services.conversation_set_bot_inbox(
+                conversation=self.conversation, in_bot_inbox=True, acting=self.acting(workflow)
+            ))  # fmt: skip
+        self.continue_run(run, state)
+
+    def continue_run(self, run: WorkflowRun, state: RunState) -> None:
+        outcome = self.with_run(run, lambda: executor.advance(state, self.catalog.by_id, self))
+        run.cursor = state.cursor
+        if outcome.status == executor.WAITING:
+            run.status = Status.WAITING
+            run.waiting_for = outcome.waiting_for
+            run.wait = outcome.wait
+            run.resume_at = outcome.resume_at
+            run.save(update_fields=["status", "cursor", "waiting_for", "wait", "resume_at"])
+            if outcome.resume_at is not None:
+                from workflows.tasks import process_conversation_events_task
+
+                enqueue_on_commit(
+                    process_conversation_events_task, self.conversation.pk, eta=outcome.resume_at
+                )
+        elif outcome.status == executor.COMPLETED:
+            self.end_run(run, Status.COMPLETED, "Completed")
+        else:
+            self.end_run(run, Status.FAILED, f"Failed: {outcome.reason}")
+
+    def end_run(self, run: WorkflowRun, status: str, reason: str) -> None:
+        run.status = status
+        run.ended_at = self.now
+        run.end_reason = reason
+        run.resume_at = None
+        run.save(update_fields=["status", "ended_at", "end_reason", "resume_at", "cursor"])
+        self.runs.remove(run)
+        workflow = self.catalog.by_id.get(run.workflow_id)
+        kind = {Status.COMPLETED: Kind.COMPLETED, Status.INTERRUPTED: Kind.INTERRUPTED}.get(
+            status, Kind.FAILED
+        )
+        self.log(run, workflow, kind, reason)
+        if run.is_customer_facing:
+            # §6.5: the bot is done; held-back assignments apply now, in order.
+            if self.conversation.in_bot_inbox:
+                self.with_run(run, lambda: services.conversation_set_bot_inbox(
+                    conversation=self.conversation, in_bot_inbox=False,
+                    acting=self.acting(workflow) if workflow else Actor.system(),
+                ))  # fmt: skip
+            self.apply_deferred_assignments()
+
+    def resume(self, run: WorkflowRun, why: str) -> None:
+        run.status = Status.RUNNING
+        run.waiting_for = ""
+        run.resume_at = None
+        workflow = self.catalog.by_id.get(run.workflow_id)
+        self.log(run, workflow, Kind.RESUMED, why)
+        self.continue_run(run, RunState(run.workflow_id, run.is_customer_facing, run.cursor))
+
+    def resume_for_event(self, info: EventInfo) -> None:
+        """Runs waiting for this kind of event carry on (replies, choices, answers, unsnooze)."""
+        for run in [r for r in self.runs if r.status == Status.WAITING]:
+            waiting_for = run.waiting_for
+            if info.type == "customer_message" and info.actor_type == ActorType.CONTACT:
+                body = info.payload.get("body", "")
+                if waiting_for == "reply_buttons":
+                    state = RunState(run.workflow_id, run.is_customer_facing, run.cursor)
+                    label = executor.choose_button(state, run.wait, body)
+                    if label is not None:
+                        run.cursor = state.cursor
+                        self.resume(run, f'The customer chose "{label}"')
+                    continue
+                if waiting_for == "collect_data":
+                    self.store_answer(run, body)
+                    continue
+                if waiting_for == "timer" and run.wait.get("until_reply") in ("customer", "any"):
+                    self.resume(run, "The customer replied before the wait ended")
+                    continue
+            if (
+                info.type == "teammate_replied"
+                and waiting_for == "timer"
+                and run.wait.get("until_reply") in ("teammate", "any")
+            ):
+                self.resume(run, "A teammate replied before the wait ended")
+                continue
+            unsnoozed = info.type == "unsnoozed" or (
+                info.type == "state_changed"
+                and info.payload.get("state") == "open"
+                and info.payload.get("previous") == "snoozed"
+            )
+            if waiting_for == "unsnooze" and unsnoozed:
+                self.resume(run, "The conversation unsnoozed")
+
+    def store_answer(self, run: WorkflowRun, body: str) -> None:
+        workflow = self.catalog.by_id.get(run.workflow_id)
+        attribute = run.wait.get("attribute")
+        acting = self.acting(workflow) if workflow else Actor.system()
+        try:
+            self.with_run(run, lambda: services.conversation_update_contact(
+                conversation=self.conversation, attribute=attribute, value=body, acting=acting
+            ))  # fmt: skip
+        except ValidationError as error:
+            words = " ".join(error.messages)
+            self.with_run(run, lambda: services.conversation_bot_message(
+                conversation=self.conversation, body=f"{words} Could you try again?", acting=acting
+            ))  # fmt: skip
+            self.log(run, workflow, Kind.WAITING, f"The answer was refused ({words}); asked again")
+            return
+        self._facts = None
+        self.resume(run, f"The customer answered {attribute}")
+
+    def resume_due_timers(self) -> None:
+        """§6 timers: a wait that is due resumes, unless the audience no longer matches."""
+        for run in [r for r in self.runs if r.status == Status.WAITING]:
+            if run.resume_at is None or run.resume_at > self.now:
+                continue
+            workflow = self.catalog.by_id.get(run.workflow_id)
+            if run.is_customer_facing and workflow is not None:
+                matched, failures = workflow.audience.check(self.facts())
+                if not matched:
+                    why = "; ".join(failure.describe() for failure in failures)
+                    self.end_run(
+                        run, Status.INTERRUPTED, f"Interrupted: targeting no longer matches: {why}"
+                    )
+                    continue
+            self.resume(run, "The wait ended")
+
+    def apply_deferred_assignments(self) -> None:
+        pending = list(
+            DeferredAssignment.objects.filter(
+                conversation=self.conversation, applied_at__isnull=True
+            ).select_related("assignee", "team", "run")
+        )
+        for deferred in pending:
+            workflow = self.catalog.by_id.get(deferred.run.workflow_id)
+            acting = self.acting(workflow) if workflow else Actor.system()
+            target = step_actions.describe_assignment(deferred.assignee, deferred.team)
+            try:
+                services.conversation_assign(
+                    conversation=self.conversation,
+                    assignee=deferred.assignee,
+                    team=deferred.team,
+                    acting=acting,
+                )
+                message = f"Deferred assignment to {target} applied now the bot has finished"
+            except ValidationError as error:
+                message = f"Deferred assignment to {target} dropped: {' '.join(error.messages)}"
+            deferred.applied_at = self.now
+            deferred.save(update_fields=["applied_at"])
+            self._facts = None
+            self.log(deferred.run, workflow, Kind.DEFERRED_APPLIED, message)
+
+    # --- what the engine asks of us (the executor's port) ------------------------------
+
+    def facts(self):
+        if self._facts is None:
+            self._facts = build_facts(
+                self.conversation, now=self.now, message=self.message, load_tags=self.tag_names
+            )
+        return self._facts
+
+    def tag_names(self) -> set:
+        if self._tags is None:
+            self._tags = {
+                name.lower() for name in self.conversation.tags.values_list("name", flat=True)
+            }
+        return self._tags
+
+    def perform(self, run_state: RunState, workflow, step) -> str:
+        message = step_actions.perform(self.conversation, step, self.acting(workflow), self.now)
+        if step.type in ("add_tag", "remove_tag"):
+            self._tags = None
+        self._facts = None
+        if step.type == "handover":
+            self.apply_deferred_assignments()
+        return message
+
+    def bot_busy(self) -> bool:
+        return self.conversation.in_bot_inbox or self.active_customer_facing() is not None
+
+    def defer_assignment(self, run_state: RunState, workflow, step) -> str:
+        try:
+            assignee, team = step_actions.assignment_target(step)
+        except StepFailed:
+            raise
+        DeferredAssignment.objects.create(
+            conversation=self.conversation,
+            run=self.current_run,
+            assignee=assignee,
+            team=team,
+            created_at=self.now,
+        )
+        target = step_actions.describe_assignment(assignee, team)
+        return f"Assignment to {target} deferred until the bot finishes"
+
+    def log(self, run, workflow, kind: str, message: str, details=None) -> None:
+        if run is not None and not isinstance(run, WorkflowRun):
+            run = self.current_run
+        self.logs.append(
+            WorkflowLog(
+                conversation=self.conversation,
+                workflow_id=workflow.id if workflow is not None else None,
+                run=run,
+                event=self.event,
+                kind=kind,
+                message=message,
+                details=details or {},
+                created_at=self.now,
+            )
+        )
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def with_run(self, run: WorkflowRun, action):
+        previous, self.current_run = self.current_run, run
+        try:
+            return action()
+        finally:
+            self.current_run = previous
+
+    def acting(self, workflow) -> Actor:
+        depth = self.event_info.depth + 1 if self.event_info else 1
+        return Actor.workflow(workflow.id, workflow.name, depth=depth)
+
+    def active_customer_facing(self) -> WorkflowRun | None:
+        return next((run for run in self.runs if run.is_customer_facing), None)
+
+    def workflow_name(self, run: WorkflowRun) -> str:
+        workflow = self.catalog.by_id.get(run.workflow_id)
+        return workflow.name if workflow else f"workflow {run.workflow_id}"
+
+    def ran_before(self) -> set:
+        if self._ran_before is None:
+            self._ran_before = set(
+                WorkflowRun.objects.filter(conversation=self.conversation)
+                .values_list("workflow_id", flat=True)
+                .distinct()
+            )
+        return self._ran_before

@@ -39,3 +39,19 @@ def redispatch_unprocessed_events_task(after_conversation_id: int = 0) -> int:
         # Carry on past this batch (keyset), not from the start: those are queued now.
         redispatch_unprocessed_events_task.delay(conversation_ids[-1])
     return len(conversation_ids)
+
+
+@shared_task
+def resume_due_runs_task() -> int:
+    """Send the conversations whose workflow timers are due; behind each run's ETA task."""
+    from workflows.models import WorkflowRun
+
+    conversation_ids = list(
+        WorkflowRun.objects.filter(status=WorkflowRun.Status.WAITING, resume_at__lte=timezone.now())
+        .order_by("conversation_id")
+        .values_list("conversation_id", flat=True)
+        .distinct()[:REDISPATCH_BATCH_SIZE]
+    )
+    for conversation_id in conversation_ids:
+        process_conversation_events_task.delay(conversation_id)
+    return len(conversation_ids)

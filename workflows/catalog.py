@@ -1,0 +1,73 @@
+"""Compiled workflows, cached per process and rebuilt when the catalog version changes."""
+
+import logging
+import threading
+from dataclasses import dataclass, field, replace
+
+from django.db.models import F
+
+from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
+from workflows.engine.errors import DefinitionError
+from workflows.models import CatalogVersion, Workflow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Catalog:
+    version: int
+    # Every workflow, whatever its status: a paused workflow's runs still finish.
+    by_id: dict = field(default_factory=dict)
+    # Live workflows of each trigger in priority order.
+    live_by_trigger: dict = field(default_factory=dict)
+
+    def candidates_for(self, trigger: str) -> list[CompiledWorkflow]:
+        return self.live_by_trigger.get(trigger, [])
+
+
+_lock = threading.Lock()
+_cached: Catalog | None = None
+
+
+def bump_catalog_version() -> None:
+    """Call in the transaction that changes a workflow: every process recompiles."""
+    if not CatalogVersion.objects.filter(pk=1).update(version=F("version") + 1):
+        CatalogVersion.objects.create(pk=1, version=1)
+
+
+def current_catalog() -> Catalog:
+    """The compiled workflows as of now: one query when nothing changed."""
+    global _cached
+    version = CatalogVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    cached = _cached
+    if cached is not None and cached.version == version:
+        return cached
+    with _lock:
+        _cached = build_catalog(version)
+        return _cached
+
+
+def build_catalog(version: int) -> Catalog:
+    rows = list(Workflow.objects.order_by("trigger", "priority", "id"))
+    references = References(
+        reusables={
+            row.name: (row.is_customer_facing, ()) for row in rows if row.trigger == "reusable"
+        },
+        lenient=True,
+    )
+    catalog = Catalog(version)
+    for row in rows:
+        try:
+            compiled = compile_definition(
+                row.document(), references, workflow_id=row.pk, priority=row.priority
+            )
+        except DefinitionError as error:
+            # Saved definitions were validated; one that no longer compiles is left out.
+            logger.error("workflow %s (%s) does not compile: %s", row.pk, row.name, error)
+            continue
+        # The stored flag was derived on save with full knowledge of reusable workflows.
+        compiled = replace(compiled, is_customer_facing=row.is_customer_facing)
+        catalog.by_id[row.pk] = compiled
+        if row.status == Workflow.Status.LIVE and row.trigger != "reusable":
+            catalog.live_by_trigger.setdefault(row.trigger, []).append(compiled)
+    return catalog

@@ -1,0 +1,464 @@
+"""The one validator of a workflow document (API.md's format) and its compiled form.
+
+`compile_definition` checks a document wherever it comes from — import, API, builder —
+and names the place of each error (``steps[2].team: no team named "Tier 3"``).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from conversations.durations import DURATION_FORMAT_MESSAGE, parse_duration
+from workflows.engine.errors import DefinitionError, ErrorCollector
+from workflows.engine.rules import MATCH_EVERYTHING, Group, compile_group
+
+TRIGGERS = (
+    "customer_opened_conversation",
+    "customer_first_message",
+    "customer_any_message",
+    "teammate_changed_state",
+    "teammate_replied",
+    "teammate_added_note",
+    "conversation_assigned",
+    "customer_unresponsive",
+    "teammate_unresponsive",
+    "sla_missed",
+    "reusable",
+)
+STATUSES = ("draft", "live", "paused")
+FREQUENCIES = ("once", "every_time")
+STATE_OPTIONS = ("closed", "snoozed", "open")
+REPLY_KINDS = ("customer", "teammate", "any")
+CUSTOMER_FACING_STEPS = {"send_message", "reply_buttons", "collect_data", "handover"}
+STEP_FIELDS = {
+    "add_tag": {"tag"},
+    "remove_tag": {"tag"},
+    "assign": {"teammate", "team", "round_robin"},
+    "unassign": set(),
+    "close": set(),
+    "reopen": set(),
+    "snooze": {"duration", "until"},
+    "set_priority": {"priority"},
+    "apply_sla": {"sla"},
+    "set_data": {"key", "value"},
+    "add_note": {"body"},
+    "wait": {"duration", "until_reply"},
+    "branches": {"branches", "else"},
+    "apply_rules": {"rules"},
+    "run_workflow": {"workflow"},
+    "send_message": {"body"},
+    "reply_buttons": {"body", "buttons"},
+    "collect_data": {"body", "attribute"},
+    "handover": {"team", "teammate"},
+}
+COLLECTABLE_ATTRIBUTES = ("email", "name", "plan")
+CUSTOM_KEY = re.compile(r"^custom\.[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
+MAX_NAME_LENGTH = 200
+MAX_BODY_LENGTH = 10_000
+MAX_TAG_LENGTH = 64
+MAX_STEPS_PER_PATH = 100
+MAX_BUTTONS = 10
+MAX_WAIT = timedelta(days=30)
+MAX_SNOOZE = timedelta(days=365)
+MAX_UNRESPONSIVE_AFTER = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Step:
+    type: str
+    args: dict = field(default_factory=dict, hash=False, compare=False)
+    # branches / apply_rules: (rules, path) pairs; reply_buttons: (label, path) pairs.
+    paths: tuple = ()
+    otherwise: tuple = ()
+
+    @property
+    def customer_facing(self) -> bool:
+        return self.type in CUSTOMER_FACING_STEPS
+
+
+@dataclass(frozen=True)
+class CompiledWorkflow:
+    id: int | None
+    name: str
+    status: str
+    trigger: str
+    trigger_options: dict = field(hash=False, compare=False)
+    frequency: str = "once"
+    priority: int = 0
+    audience: Group = MATCH_EVERYTHING
+    steps: tuple = ()
+    is_customer_facing: bool = False
+    calls: frozenset = frozenset()  # names of reusable workflows it runs
+    document: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def is_background(self) -> bool:
+        return not self.is_customer_facing
+
+
+@dataclass
+class References:
+    """What a document may name, as the database holds it now (names compared casefolded)."""
+
+    teammates: set = field(default_factory=set)
+    teams: set = field(default_factory=set)
+    slas: set = field(default_factory=set)
+    # reusable workflow name -> (is customer-facing, names of the workflows it runs)
+    reusables: dict = field(default_factory=dict)
+    # Accept any name: for compiling definitions already validated when they were saved.
+    lenient: bool = False
+
+    def __post_init__(self):
+        self.teammates = {name.casefold() for name in self.teammates}
+        self.teams = {name.casefold() for name in self.teams}
+        self.slas = {name.casefold() for name in self.slas}
+        self.reusables = {name.casefold(): info for name, info in self.reusables.items()}
+
+
+def steps_at(steps: tuple, path) -> tuple:
+    """The path of steps that `path` addresses: () is the top level; (2, 0) is path 0
+    of step 2 (a branch, an apply-rules entry or a button); (2, "else") its else path."""
+    current = steps
+    for position in range(0, len(path), 2):
+        step = current[path[position]]
+        which = path[position + 1]
+        current = step.otherwise if which == "else" else step.paths[which][1]
+    return current
+
+
+def compile_definition(
+    document, references: References, *, workflow_id=None, priority=0
+) -> CompiledWorkflow:
+    """Validate a workflow document and compile it; raise DefinitionError naming places."""
+    errors = ErrorCollector()
+    if not isinstance(document, dict):
+        raise DefinitionError({"non_field_errors": ["A workflow is a JSON object."]})
+    known = {"name", "status", "trigger", "trigger_options", "frequency", "audience", "steps"}
+    extra = set(document) - known - {"id", "priority", "is_background"}
+    if extra:
+        errors.add("non_field_errors", f"Unknown keys: {', '.join(sorted(extra))}.")
+
+    name = document.get("name")
+    if not isinstance(name, str) or not name.strip():
+        errors.add("name", "Give the workflow a name.")
+        name = ""
+    elif len(name.strip()) > MAX_NAME_LENGTH:
+        errors.add("name", f"At most {MAX_NAME_LENGTH} characters.")
+    name = name.strip()
+
+    status = document.get("status", "draft")
+    if status not in STATUSES:
+        errors.add("status", f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.")
+    trigger = document.get("trigger")
+    if trigger not in TRIGGERS:
+        errors.add("trigger", f"Unknown trigger {trigger!r}.")
+    options = _trigger_options(trigger, document.get("trigger_options") or {}, errors)
+    frequency = document.get("frequency", "once")
+    if frequency not in FREQUENCIES:
+        errors.add("frequency", f"Unknown frequency {frequency!r}; use once or every_time.")
+    audience_doc = document.get("audience") or {"match": "all", "rules": []}
+    audience = compile_group(audience_doc, "audience", errors)
+
+    context = _Context(references, errors, name)
+    steps_doc = document.get("steps")
+    if not isinstance(steps_doc, list) or not steps_doc:
+        errors.add("steps", "Add at least one step.")
+        steps_doc = []
+    steps = context.path(steps_doc, "steps")
+    if name.casefold() in context.calls:
+        errors.add("steps", f'"{name}" cannot run itself.')
+    context.check_cycles()
+    errors.raise_if_any()
+
+    normalized = {
+        "name": name,
+        "status": status,
+        "trigger": trigger,
+        "trigger_options": options.pop("_document"),
+        "frequency": frequency,
+        "audience": audience_doc,
+        "steps": steps_doc,
+    }
+    return CompiledWorkflow(
+        id=workflow_id,
+        name=name,
+        status=status,
+        trigger=trigger,
+        trigger_options=options,
+        frequency=frequency,
+        priority=priority,
+        audience=audience,
+        steps=steps,
+        is_customer_facing=context.customer_facing,
+        calls=frozenset(context.calls),
+        document=normalized,
+    )
+
+
+def _trigger_options(trigger, options, errors) -> dict:
+    parsed = {"_document": {}}
+    if not isinstance(options, dict):
+        errors.add("trigger_options", "An object of options.")
+        return parsed
+    allowed = {
+        "teammate_changed_state": {"state"},
+        "customer_unresponsive": {"after"},
+        "teammate_unresponsive": {"after"},
+    }.get(trigger, set())
+    for key in set(options) - allowed:
+        errors.add(f"trigger_options.{key}", f"{trigger} has no option {key!r}.")
+    if "state" in allowed and "state" in options:
+        if options["state"] not in STATE_OPTIONS:
+            errors.add("trigger_options.state", "Use closed, snoozed or open.")
+        else:
+            parsed["state"] = parsed["_document"]["state"] = options["state"]
+    if "after" in allowed:
+        after = _duration(
+            options.get("after"), "trigger_options.after", errors, MAX_UNRESPONSIVE_AFTER
+        )
+        if after is not None:
+            parsed["after"] = after
+            parsed["_document"]["after"] = options["after"]
+    return parsed
+
+
+def _duration(text, place, errors, maximum) -> timedelta | None:
+    if text is None:
+        errors.add(place, f"Give a duration. {DURATION_FORMAT_MESSAGE}")
+        return None
+    try:
+        value = parse_duration(text)
+    except ValueError as error:
+        errors.add(place, str(error))
+        return None
+    if value <= timedelta(0):
+        errors.add(place, "A duration must be longer than zero.")
+    elif value > maximum:
+        errors.add(place, f"At most {maximum.days} days.")
+    return value
+
+
+class _Context:
+    """Walks the step tree, checking each step and collecting what the workflow needs."""
+
+    def __init__(self, references: References, errors: ErrorCollector, name: str):
+        self.refs = references
+        self.errors = errors
+        self.name = name
+        self.customer_facing = False
+        self.calls: set[str] = set()
+
+    def path(self, steps_doc, place) -> tuple:
+        if not isinstance(steps_doc, list):
+            self.errors.add(place, "A list of steps.")
+            return ()
+        if len(steps_doc) > MAX_STEPS_PER_PATH:
+            self.errors.add(place, f"At most {MAX_STEPS_PER_PATH} steps in one path.")
+        return tuple(
+            step
+            for index, step_doc in enumerate(steps_doc)
+            if (step := self.step(step_doc, f"{place}[{index}]")) is not None
+        )
+
+    def step(self, doc, place) -> Step | None:
+        if not isinstance(doc, dict):
+            self.errors.add(place, 'A step is an object with a "type".')
+            return None
+        kind = doc.get("type")
+        if kind not in STEP_FIELDS:
+            self.errors.add(f"{place}.type", f"Unknown step type {kind!r}.")
+            return None
+        for key in set(doc) - STEP_FIELDS[kind] - {"type"}:
+            self.errors.add(f"{place}.{key}", f"A {kind} step has no field {key!r}.")
+        if kind in CUSTOMER_FACING_STEPS:
+            self.customer_facing = True
+        check = getattr(self, f"_{kind}", None)
+        args = {}
+        paths, otherwise = (), ()
+        if check is not None:
+            result = check(doc, place)
+            if isinstance(result, tuple):
+                args, paths, otherwise = result
+            elif result is not None:
+                args = result
+        return Step(kind, args, paths, otherwise)
+
+    # --- field checks -----------------------------------------------------------------
+
+    def text(self, doc, key, place, *, limit=MAX_BODY_LENGTH, required=True) -> str | None:
+        value = doc.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.errors.add(f"{place}.{key}", "This field is required.")
+            return None
+        if len(value.strip()) > limit:
+            self.errors.add(f"{place}.{key}", f"At most {limit:,} characters.")
+        return value.strip()
+
+    def reference(self, doc, key, place, known: set, what: str, *, required=True):
+        name = self.text(doc, key, place, limit=MAX_NAME_LENGTH, required=required)
+        if name is not None and not self.refs.lenient and name.casefold() not in known:
+            self.errors.add(f"{place}.{key}", f'No {what} named "{name}".')
+        return name
+
+    def _add_tag(self, doc, place):
+        return {"tag": self.text(doc, "tag", place, limit=MAX_TAG_LENGTH)}
+
+    _remove_tag = _add_tag
+
+    def _assign(self, doc, place):
+        named = [key for key in ("teammate", "team") if doc.get(key) not in (None, "")]
+        if len(named) != 1:
+            self.errors.add(place, "Assign to a teammate or to a team (one of them).")
+            return {}
+        round_robin = doc.get("round_robin", False)
+        if not isinstance(round_robin, bool):
+            self.errors.add(f"{place}.round_robin", "true or false.")
+        elif round_robin and named != ["team"]:
+            self.errors.add(f"{place}.round_robin", "Round robin assigns within a team.")
+        if named == ["team"]:
+            team = self.reference(doc, "team", place, self.refs.teams, "team")
+            return {"team": team, "round_robin": round_robin is True}
+        return {"teammate": self.reference(doc, "teammate", place, self.refs.teammates, "teammate")}
+
+    def _snooze(self, doc, place):
+        if ("duration" in doc) == ("until" in doc):
+            self.errors.add(place, "Snooze for a duration or until a time (one of them).")
+            return {}
+        if "duration" in doc:
+            return {
+                "duration": _duration(doc["duration"], f"{place}.duration", self.errors, MAX_SNOOZE)
+            }
+        until = doc["until"]
+        try:
+            moment = datetime.fromisoformat(until) if isinstance(until, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            self.errors.add(
+                f"{place}.until", 'A date and time with a zone: "2026-12-24T09:00:00+00:00".'
+            )
+        return {"until": moment}
+
+    def _set_priority(self, doc, place):
+        if not isinstance(doc.get("priority"), bool):
+            self.errors.add(f"{place}.priority", "true or false.")
+        return {"priority": doc.get("priority") is True}
+
+    def _apply_sla(self, doc, place):
+        return {"sla": self.reference(doc, "sla", place, self.refs.slas, "SLA policy")}
+
+    def _set_data(self, doc, place):
+        key = doc.get("key")
+        if not isinstance(key, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$", key):
+            self.errors.add(f"{place}.key", "A key of letters, digits, _ and - (at most 64).")
+        value = doc.get("value")
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            self.errors.add(f"{place}.value", "Text, a number, true/false or null.")
+        return {"key": key, "value": value}
+
+    def _add_note(self, doc, place):
+        return {"body": self.text(doc, "body", place)}
+
+    _send_message = _add_note
+
+    def _wait(self, doc, place):
+        duration = _duration(doc.get("duration"), f"{place}.duration", self.errors, MAX_WAIT)
+        until_reply = doc.get("until_reply")
+        if until_reply is not None and until_reply not in REPLY_KINDS:
+            self.errors.add(f"{place}.until_reply", "Use customer, teammate or any.")
+        return {"duration": duration, "until_reply": until_reply}
+
+    def _rule_paths(self, entries, place, *, require_one=True):
+        if not isinstance(entries, list) or (require_one and not entries):
+            self.errors.add(place, "Add at least one entry with rules and steps.")
+            return ()
+        paths = []
+        for index, entry in enumerate(entries):
+            entry_place = f"{place}[{index}]"
+            if not isinstance(entry, dict):
+                self.errors.add(entry_place, 'An object: {"when": {...}, "steps": [...]}.')
+                continue
+            when = compile_group(entry.get("when"), f"{entry_place}.when", self.errors)
+            paths.append((when, self.path(entry.get("steps", []), f"{entry_place}.steps")))
+        return tuple(paths)
+
+    def _branches(self, doc, place):
+        paths = self._rule_paths(doc.get("branches"), f"{place}.branches")
+        otherwise = self.path(doc.get("else", []), f"{place}.else")
+        return {}, paths, otherwise
+
+    def _apply_rules(self, doc, place):
+        return {}, self._rule_paths(doc.get("rules"), f"{place}.rules"), ()
+
+    def _run_workflow(self, doc, place):
+        name = self.reference(doc, "workflow", place, set(self.refs.reusables), "reusable workflow")
+        if name is not None:
+            self.calls.add(name.casefold())
+            info = self.refs.reusables.get(name.casefold())
+            if info is not None and info[0]:
+                self.customer_facing = True
+        return {"workflow": name}
+
+    def _reply_buttons(self, doc, place):
+        body = self.text(doc, "body", place)
+        buttons = doc.get("buttons")
+        if not isinstance(buttons, list) or not buttons:
+            self.errors.add(f"{place}.buttons", "Add at least one button.")
+            return {"body": body}, (), ()
+        if len(buttons) > MAX_BUTTONS:
+            self.errors.add(f"{place}.buttons", f"At most {MAX_BUTTONS} buttons.")
+        paths, labels = [], set()
+        for index, button in enumerate(buttons):
+            button_place = f"{place}.buttons[{index}]"
+            if not isinstance(button, dict):
+                self.errors.add(button_place, 'An object: {"label": "...", "steps": [...]}.')
+                continue
+            label = self.text(button, "label", button_place, limit=100)
+            if label and label.casefold() in labels:
+                self.errors.add(f"{button_place}.label", f'Two buttons are labelled "{label}".')
+            labels.add((label or "").casefold())
+            paths.append((label, self.path(button.get("steps", []), f"{button_place}.steps")))
+        return {"body": body}, tuple(paths), ()
+
+    def _collect_data(self, doc, place):
+        attribute = doc.get("attribute")
+        if attribute not in COLLECTABLE_ATTRIBUTES and not (
+            isinstance(attribute, str) and CUSTOM_KEY.match(attribute)
+        ):
+            self.errors.add(
+                f"{place}.attribute", 'Collect email, name, plan or a "custom.<key>" attribute.'
+            )
+        return {"body": self.text(doc, "body", place), "attribute": attribute}
+
+    def _handover(self, doc, place):
+        if doc.get("team") not in (None, "") and doc.get("teammate") not in (None, ""):
+            self.errors.add(place, "Hand over to a team or a teammate, not both.")
+        return {
+            "team": self.reference(doc, "team", place, self.refs.teams, "team", required=False),
+            "teammate": self.reference(
+                doc, "teammate", place, self.refs.teammates, "teammate", required=False
+            ),
+        }
+
+    def check_cycles(self) -> None:
+        """A reusable workflow must not reach itself through run_workflow steps."""
+        seen_path = []
+
+        def visit(name):
+            if name == self.name.casefold():
+                return True
+            if name in seen_path:
+                return False
+            seen_path.append(name)
+            found = any(visit(callee) for callee in self.refs.reusables.get(name, (False, ()))[1])
+            seen_path.pop()
+            return found
+
+        for callee in self.calls:
+            if callee != self.name.casefold() and visit(callee):
+                self.errors.add(
+                    "steps", f'Running "{callee}" leads back to "{self.name}": a cycle.'
+                )
+                return

@@ -1,0 +1,195 @@
+"""Runs a workflow's steps from a cursor until the run ends or waits (DESIGN.md §5–6).
+
+The executor decides; a port carries out. The port (the ORM layer in production, a fake
+in tests) applies a step's change through the conversation services and reports the
+conversation as it now is, so a branch sees what earlier steps did.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from workflows.engine.definitions import Step, steps_at
+
+# A run that takes this many steps in one go is looping (reusable workflows, branches).
+MAX_STEPS_PER_ADVANCE = 500
+
+COMPLETED, WAITING, FAILED = "completed", "waiting", "failed"
+
+
+class StepFailed(Exception):
+    """A step could not be carried out (a team deleted since, a bad value at run time)."""
+
+
+@dataclass
+class RunState:
+    """The engine's view of a run: what it needs to continue."""
+
+    workflow_id: int
+    is_customer_facing: bool
+    cursor: list = field(default_factory=list)
+
+    @classmethod
+    def starting(cls, workflow) -> "RunState":
+        return cls(workflow.id, workflow.is_customer_facing, [frame(workflow.id, [])])
+
+
+def frame(workflow_id: int, path: list) -> dict:
+    return {"workflow": workflow_id, "path": list(path), "index": 0}
+
+
+@dataclass
+class Outcome:
+    status: str
+    waiting_for: str = ""
+    wait: dict = field(default_factory=dict)
+    resume_at: datetime | None = None
+    reason: str = ""
+
+
+class Port(Protocol):
+    now: datetime
+
+    def facts(self): ...
+
+    def perform(self, run: RunState, workflow, step: Step) -> str: ...
+
+    def bot_busy(self) -> bool: ...
+
+    def defer_assignment(self, run: RunState, workflow, step: Step) -> str: ...
+
+    def log(self, run: RunState, workflow, kind: str, message: str, details=None) -> None: ...
+
+
+def place_of(current: dict, index: int) -> str:
+    """A step's place as the document names it: steps[2].branches[0].steps[1]."""
+    text = "steps"
+    path = current["path"]
+    for position in range(0, len(path), 2):
+        which = path[position + 1]
+        text += f"[{path[position]}]"
+        text += ".else" if which == "else" else f".paths[{which}].steps"
+    return f"{text}[{index}]"
+
+
+def advance(run: RunState, workflows: dict, port: Port) -> Outcome:
+    """Execute steps from the run's cursor until it completes, waits or fails.
+
+    The cursor moves past a step before the step runs, so a resumed run continues
+    after the step it waited on.
+    """
+    for _ in range(MAX_STEPS_PER_ADVANCE):
+        if not run.cursor:
+            return Outcome(COMPLETED)
+        current = run.cursor[-1]
+        workflow = workflows.get(current["workflow"])
+        if workflow is None:
+            return Outcome(FAILED, reason="its workflow was deleted while it ran")
+        steps = steps_at(workflow.steps, current["path"])
+        if current["index"] >= len(steps):
+            run.cursor.pop()
+            continue
+        index = current["index"]
+        step = steps[index]
+        current["index"] = index + 1
+        try:
+            outcome = _run_step(run, workflows, workflow, step, current, index, port)
+        except StepFailed as error:
+            return Outcome(FAILED, reason=f"{place_of(current, index)} ({step.type}): {error}")
+        if outcome is not None:
+            return outcome
+    return Outcome(FAILED, reason=f"more than {MAX_STEPS_PER_ADVANCE} steps in one go")
+
+
+def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Outcome | None:
+    here = list(current["path"]) + [index]
+    kind = step.type
+    if kind == "branches":
+        facts = port.facts()
+        for number, (when, _) in enumerate(step.paths):
+            if when.evaluate(facts):
+                run.cursor.append(frame(current["workflow"], here + [number]))
+                port.log(run, workflow, "branch", f"Branch {number + 1} matched")
+                return None
+        run.cursor.append(frame(current["workflow"], here + ["else"]))
+        port.log(run, workflow, "branch", "No branch matched: took the else path")
+        return None
+    if kind == "apply_rules":
+        facts = port.facts()
+        matched = [n for n, (when, _) in enumerate(step.paths) if when.evaluate(facts)]
+        # A stack: push in reverse so the first matching entry runs first.
+        for number in reversed(matched):
+            run.cursor.append(frame(current["workflow"], here + [number]))
+        words = ", ".join(str(n + 1) for n in matched) or "none"
+        port.log(
+            run, workflow, "branch", f"Apply rules: entries matched: {words}", {"matched": matched}
+        )
+        return None
+    if kind == "run_workflow":
+        target = next(
+            (
+                w
+                for w in workflows.values()
+                if w.name.casefold() == step.args["workflow"].casefold()
+            ),
+            None,
+        )
+        if target is None:
+            raise StepFailed(f'no reusable workflow named "{step.args["workflow"]}"')
+        run.cursor.append(frame(target.id, []))
+        port.log(run, workflow, "step", f'Continued in "{target.name}"')
+        return None
+    if kind == "wait":
+        until_reply = step.args.get("until_reply")
+        duration: timedelta = step.args["duration"]
+        words = f"Waiting {_words(duration)}" + (
+            f" or until the {until_reply} replies" if until_reply and until_reply != "any" else ""
+        )
+        if until_reply == "any":
+            words += " or until someone replies"
+        port.log(run, workflow, "waiting", words)
+        return Outcome(
+            WAITING,
+            waiting_for="timer",
+            wait={"until_reply": until_reply},
+            resume_at=port.now + duration,
+        )
+    if kind == "assign" and not run.is_customer_facing and port.bot_busy():
+        port.log(run, workflow, "deferred", port.defer_assignment(run, workflow, step))
+        return None
+    message = port.perform(run, workflow, step)
+    port.log(run, workflow, "step", message, {"type": kind})
+    if kind == "reply_buttons":
+        labels = [label for label, _ in step.paths]
+        return Outcome(
+            WAITING,
+            waiting_for="reply_buttons",
+            wait={"workflow": current["workflow"], "path": here, "labels": labels},
+        )
+    if kind == "collect_data":
+        return Outcome(
+            WAITING, waiting_for="collect_data", wait={"attribute": step.args["attribute"]}
+        )
+    if kind == "snooze" and run.is_customer_facing:
+        # §5: a customer-facing run that snoozed waits until the conversation unsnoozes.
+        return Outcome(WAITING, waiting_for="unsnooze")
+    return None
+
+
+def choose_button(run: RunState, wait: dict, text: str) -> str | None:
+    """Push the path of the button whose label the customer sent; its label, or None."""
+    wanted = (text or "").strip().casefold()
+    for number, label in enumerate(wait.get("labels", [])):
+        if label.casefold() == wanted:
+            run.cursor.append(frame(wait["workflow"], list(wait["path"]) + [number]))
+            return label
+    return None
+
+
+def _words(duration: timedelta) -> str:
+    seconds = int(duration.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0 and seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"

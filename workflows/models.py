@@ -1,0 +1,198 @@
+"""Workflow definitions, their runs, the decision log and deferred assignments."""
+
+from django.db import models
+from django.utils import timezone
+
+from conversations.models import Conversation, Event, Team, Teammate
+from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
+
+
+class Workflow(models.Model):
+    """One workflow document (API.md's format) with its derived, stored facts."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        LIVE = "live", "Live"
+        PAUSED = "paused", "Paused"
+
+    name = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        max_length=10, choices=[(s, s.title()) for s in STATUSES], default="draft"
+    )
+    trigger = models.CharField(max_length=40, choices=[(t, t.replace("_", " ")) for t in TRIGGERS])
+    trigger_options = models.JSONField(default=dict, blank=True)
+    frequency = models.CharField(
+        max_length=12, choices=[(f, f.replace("_", " ")) for f in FREQUENCIES], default="once"
+    )
+    # Order among the workflows of one trigger: 0 runs first.
+    priority = models.PositiveIntegerField(default=0)
+    audience = models.JSONField(default=dict, blank=True)
+    steps = models.JSONField(default=list)
+    # Derived on save from the steps: no customer-facing step anywhere (DESIGN.md §5).
+    is_background = models.BooleanField(default=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["trigger", "priority", "id"]
+        indexes = [models.Index(fields=["status", "trigger", "priority"], name="wf_status_trigger")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_customer_facing(self) -> bool:
+        return not self.is_background
+
+    def document(self) -> dict:
+        """The workflow in API.md's JSON format."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "trigger": self.trigger,
+            "trigger_options": self.trigger_options,
+            "frequency": self.frequency,
+            "audience": self.audience,
+            "steps": self.steps,
+        }
+
+
+class CatalogVersion(models.Model):
+    """One row whose number changes with every workflow change, in every process's view.
+
+    Each process caches the compiled live workflows and recompiles when it reads a new
+    number: cheap invalidation without a message bus.
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"workflow catalog version {self.version}"
+
+
+class WorkflowRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        WAITING = "waiting", "Waiting"
+        COMPLETED = "completed", "Completed"
+        INTERRUPTED = "interrupted", "Interrupted"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.RUNNING, Status.WAITING)
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="runs")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="workflow_runs"
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="started_runs"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    is_customer_facing = models.BooleanField(default=False)
+    # Where to resume: a stack of frames {"workflow": id, "path": [...], "index": n}.
+    cursor = models.JSONField(default=list, blank=True)
+    # What a waiting run waits for: timer, reply_buttons, collect_data or unsnooze.
+    waiting_for = models.CharField(max_length=20, blank=True)
+    wait = models.JSONField(default=dict, blank=True)
+    resume_at = models.DateTimeField(null=True, blank=True)
+    depth = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # DESIGN.md §6.3: at most one active customer-facing run per conversation,
+            # enforced by the database.
+            models.UniqueConstraint(
+                fields=["conversation"],
+                condition=models.Q(is_customer_facing=True, status__in=["running", "waiting"]),
+                name="one_active_customer_facing_run",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["resume_at"],
+                condition=models.Q(status="waiting", resume_at__isnull=False),
+                name="run_timer_due",
+            ),
+            models.Index(fields=["workflow", "started_at"], name="run_workflow_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} on {self.conversation_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class WorkflowLog(models.Model):
+    """One line per step and per decision: the explanation shown in the timeline."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", "Run started"
+        STEP = "step", "Step done"
+        BRANCH = "branch", "Branch chosen"
+        DEFERRED = "deferred", "Step deferred"
+        DEFERRED_APPLIED = "deferred_applied", "Deferred step applied"
+        WAITING = "waiting", "Waiting"
+        RESUMED = "resumed", "Resumed"
+        COMPLETED = "completed", "Run completed"
+        INTERRUPTED = "interrupted", "Run interrupted"
+        FAILED = "failed", "Run failed"
+        SKIPPED = "skipped", "Workflow skipped"
+        CHAIN_CUT = "chain_cut", "Chain of workflow events cut"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="workflow_logs"
+    )
+    workflow = models.ForeignKey(
+        Workflow, null=True, blank=True, on_delete=models.CASCADE, related_name="logs"
+    )
+    run = models.ForeignKey(
+        WorkflowRun, null=True, blank=True, on_delete=models.CASCADE, related_name="logs"
+    )
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="log_conversation"),
+            models.Index(fields=["workflow", "kind", "created_at"], name="log_workflow_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DeferredAssignment(models.Model):
+    """An assign step of a background run held back while the bot handles the conversation
+    (DESIGN.md §6.5); applied in the order recorded."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="deferred_assignments"
+    )
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="deferred")
+    assignee = models.ForeignKey(Teammate, null=True, blank=True, on_delete=models.CASCADE)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["conversation", "id"],
+                condition=models.Q(applied_at__isnull=True),
+                name="deferred_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"deferred assignment on {self.conversation_id}"

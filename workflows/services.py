@@ -1,0 +1,194 @@
+"""Saving workflow definitions: every write validates with the engine's one validator."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from conversations.models import SlaPolicy, Team, Teammate
+from workflows.catalog import bump_catalog_version
+from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
+from workflows.engine.errors import DefinitionError
+from workflows.models import Workflow
+
+REORDER_NOT_A_PERMUTATION = "List every workflow of the trigger exactly once."
+
+
+def references_from_db(*, exclude_workflow_id: int | None = None) -> References:
+    """Names a definition may use, as the database holds them now."""
+    reusables = {}
+    for row in Workflow.objects.filter(trigger="reusable").exclude(pk=exclude_workflow_id):
+        reusables[row.name] = (row.is_customer_facing, tuple(_calls(row.steps)))
+    return References(
+        teammates=set(Teammate.objects.filter(is_active=True).values_list("username", flat=True)),
+        teams=set(Team.objects.values_list("name", flat=True)),
+        slas=set(SlaPolicy.objects.values_list("name", flat=True)),
+        reusables=reusables,
+    )
+
+
+def _calls(steps) -> list[str]:
+    """Names of the reusable workflows a stored step list runs, at any depth."""
+    found = []
+    for step in steps or []:
+        if not isinstance(step, dict):
+            continue
+        if step.get("type") == "run_workflow" and isinstance(step.get("workflow"), str):
+            found.append(step["workflow"].casefold())
+        for entry in step.get("branches", []) + step.get("rules", []) + step.get("buttons", []):
+            if isinstance(entry, dict):
+                found += _calls(entry.get("steps"))
+        found += _calls(step.get("else"))
+    return found
+
+
+def workflow_validate(document, *, workflow: Workflow | None = None) -> CompiledWorkflow:
+    """Compile a document against the database; raise DefinitionError naming each place."""
+    compiled = compile_definition(
+        document, references_from_db(exclude_workflow_id=workflow.pk if workflow else None)
+    )
+    clash = Workflow.objects.filter(name__iexact=compiled.name)
+    if workflow is not None:
+        clash = clash.exclude(pk=workflow.pk)
+    if clash.exists():
+        raise DefinitionError({"name": [f'A workflow named "{compiled.name}" already exists.']})
+    return compiled
+
+
+def _apply(workflow: Workflow, compiled: CompiledWorkflow) -> None:
+    for key, value in compiled.document.items():
+        setattr(workflow, key, value)
+    workflow.is_background = compiled.is_background
+
+
+def _next_priority(trigger: str) -> int:
+    highest = Workflow.objects.filter(trigger=trigger).aggregate(Max("priority"))["priority__max"]
+    return 0 if highest is None else highest + 1
+
+
+@transaction.atomic
+def workflow_create(*, document) -> Workflow:
+    """Validate and save a new workflow, last in its trigger's priority order."""
+    compiled = workflow_validate(document)
+    workflow = Workflow(priority=_next_priority(compiled.trigger))
+    _apply(workflow, compiled)
+    workflow.save()
+    _after_change(workflow)
+    return workflow
+
+
+@transaction.atomic
+def workflow_update(*, workflow: Workflow, document) -> Workflow:
+    """Validate and save a changed workflow; a new trigger puts it last in that trigger."""
+    compiled = workflow_validate(document, workflow=workflow)
+    workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    if compiled.trigger != workflow.trigger:
+        workflow.priority = _next_priority(compiled.trigger)
+    _apply(workflow, compiled)
+    workflow.save()
+    _after_change(workflow)
+    return workflow
+
+
+@transaction.atomic
+def workflow_set_status(*, workflow: Workflow, status: str) -> Workflow:
+    if status not in Workflow.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    Workflow.objects.filter(pk=workflow.pk).update(status=status)
+    workflow.status = status
+    bump_catalog_version()
+    return workflow
+
+
+@transaction.atomic
+def workflow_delete(*, workflow: Workflow) -> None:
+    callers = [
+        row.name
+        for row in Workflow.objects.exclude(pk=workflow.pk)
+        if workflow.name.casefold() in _calls(row.steps)
+    ]
+    if callers:
+        raise ValidationError(
+            {"workflow": f"Used by {', '.join(callers)}: remove those run_workflow steps first."}
+        )
+    workflow.delete()
+    bump_catalog_version()
+
+
+@transaction.atomic
+def workflow_reorder(*, trigger: str, order: list[int]) -> list[Workflow]:
+    """Set the priority order of one trigger's workflows: every id exactly once."""
+    workflows = {w.pk: w for w in Workflow.objects.select_for_update().filter(trigger=trigger)}
+    if len(order) != len(set(order)) or set(order) != set(workflows):
+        raise ValidationError({"order": REORDER_NOT_A_PERMUTATION})
+    for priority, pk in enumerate(order):
+        workflows[pk].priority = priority
+    Workflow.objects.bulk_update(workflows.values(), ["priority"])
+    bump_catalog_version()
+    return [workflows[pk] for pk in order]
+
+
+def _after_change(workflow: Workflow) -> None:
+    """Keep derived flags true and tell every process to recompile."""
+    if workflow.trigger == "reusable":
+        # A caller's customer-facing flag follows the reusable workflows it runs.
+        for caller in Workflow.objects.exclude(pk=workflow.pk):
+            if workflow.name.casefold() in _calls(caller.steps):
+                compiled = compile_definition(
+                    caller.document(),
+                    references_from_db(exclude_workflow_id=caller.pk),
+                )
+                if caller.is_background != compiled.is_background:
+                    Workflow.objects.filter(pk=caller.pk).update(
+                        is_background=compiled.is_background
+                    )
+    bump_catalog_version()
+
+
+def workflows_export() -> list[dict]:
+    """Every workflow in API.md's format, by trigger and priority (the import order)."""
+    return [
+        workflow.document() for workflow in Workflow.objects.order_by("trigger", "priority", "id")
+    ]
+
+
+@transaction.atomic
+def workflows_import(documents: list) -> list[Workflow]:
+    """Create or update (by name) each workflow; all or nothing.
+
+    Reusable workflows are saved first so the others can name them. Errors are keyed
+    by the document's position: ``workflows[3].steps[0].team``.
+    """
+    if not isinstance(documents, list):
+        raise DefinitionError({"workflows": ["A list of workflow documents."]})
+    indexed = list(enumerate(documents))
+    indexed.sort(
+        key=lambda pair: not (isinstance(pair[1], dict) and pair[1].get("trigger") == "reusable")
+    )
+    saved = {}
+    errors = {}
+    for position, document in indexed:
+        existing = None
+        if isinstance(document, dict) and isinstance(document.get("name"), str):
+            existing = Workflow.objects.filter(name__iexact=document["name"].strip()).first()
+        try:
+            if existing is None:
+                saved[position] = workflow_create(document=document)
+            else:
+                saved[position] = workflow_update(workflow=existing, document=document)
+        except DefinitionError as error:
+            for place, messages in error.errors.items():
+                errors[f"workflows[{position}].{place}"] = messages
+    if errors:
+        raise DefinitionError(errors)
+    # The file's order within a trigger is the priority order.
+    by_trigger = {}
+    for position in sorted(saved):
+        by_trigger.setdefault(saved[position].trigger, []).append(saved[position].pk)
+    for trigger, ids in by_trigger.items():
+        rest = list(
+            Workflow.objects.filter(trigger=trigger)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        workflow_reorder(trigger=trigger, order=ids + rest)
+    return [saved[position] for position in sorted(saved)]
