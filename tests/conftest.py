@@ -14,6 +14,14 @@ def celery_eager():
     celery_app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def fresh_workflow_catalog():
+    """Each test starts with no compiled workflows cached in this process."""
+    from workflows import catalog
+
+    catalog._cached = None
+
+
 @pytest.fixture
 def admin_user(db):
     return AdminFactory(username="ada")

@@ -1,10 +1,9 @@
 """Compiled workflows, cached per process and rebuilt when the catalog version changes."""
 
 import logging
+import secrets
 import threading
 from dataclasses import dataclass, field, replace
-
-from django.db.models import F
 
 from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
 from workflows.engine.errors import DefinitionError
@@ -30,9 +29,14 @@ _cached: Catalog | None = None
 
 
 def bump_catalog_version() -> None:
-    """Call in the transaction that changes a workflow: every process recompiles."""
-    if not CatalogVersion.objects.filter(pk=1).update(version=F("version") + 1):
-        CatalogVersion.objects.create(pk=1, version=1)
+    """Call in the transaction that changes a workflow: every process recompiles.
+
+    A random stamp, not a counter: a change rolled back after a process cached it must
+    not share its number with a later change that commits.
+    """
+    stamp = secrets.randbits(62)
+    if not CatalogVersion.objects.filter(pk=1).update(version=stamp):
+        CatalogVersion.objects.create(pk=1, version=stamp)
 
 
 def current_catalog() -> Catalog:

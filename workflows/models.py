@@ -58,7 +58,7 @@ class Workflow(models.Model):
 
 
 class CatalogVersion(models.Model):
-    """One row whose number changes with every workflow change, in every process's view.
+    """One row whose stamp changes with every workflow change, in every process's view.
 
     Each process caches the compiled live workflows and recompiles when it reads a new
     number: cheap invalidation without a message bus.

@@ -37,6 +37,7 @@ from workflows.engine.orchestration import (
     Start,
     decide,
     interruption_reason,
+    trigger_options_match,
     triggers_for,
 )
 from workflows.facts import build_facts
@@ -167,7 +168,11 @@ class ConversationProcessor:
             active = self.active_customer_facing()
             decisions = decide(
                 triggers,
-                self.catalog.candidates_for,
+                lambda trigger: [
+                    workflow
+                    for workflow in self.catalog.candidates_for(trigger)
+                    if trigger_options_match(workflow, info)
+                ],
                 self.facts(),
                 ran_before=self.ran_before(),
                 active_customer_facing=self.workflow_name(active) if active else None,

@@ -89,10 +89,14 @@ def is_known_attribute(attribute: str) -> bool:
 def _as_decimal(value) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("a number, not true/false")
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(str(value))
+    if isinstance(value, (float, Decimal)):
+        # NaN and infinities are no numbers here: ordering a NaN Decimal raises.
+        number = Decimal(str(value)) if isinstance(value, float) else value
+        if number.is_finite():
+            return number
+        raise ValueError(f"a number, not {value!r}")
     if isinstance(value, str):
         try:
             number = Decimal(value.strip())
@@ -162,6 +166,8 @@ def _parser(kind: str, operator: str, attribute: str):
         if attribute == "time.weekday":
             return _as_weekday
         return _as_text
+    if operator in ("contains", "not_contains", "starts_with", "ends_with"):
+        return _as_text  # a custom attribute: these compare text with text
     return _as_scalar
 
 
@@ -181,7 +187,9 @@ def parse_value(attribute: str, operator: str, value):
     if operator in ("in", "not_in"):
         if not isinstance(value, list) or not value:
             raise ValueError("a non-empty list of values")
-        return frozenset(parse(item) for item in value)
+        items = [parse(item) for item in value]
+        # Tags compare as sets; other lists keep every item (a set would fold true into 1).
+        return frozenset(items) if kind == TAGS else tuple(items)
     if isinstance(value, list):
         raise ValueError("one value, not a list (use in / not_in for several)")
     return parse(value)
@@ -220,7 +228,7 @@ def _show(value) -> str:
     if value is None:
         return "unknown"
     if isinstance(value, (set, frozenset)):
-        return "[" + ", ".join(sorted(_show(v) for v in value)) + "]"
+        return "[" + ", ".join(sorted(_show(v) for v in value)) + "]" if value else "none"
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, datetime):
@@ -300,7 +308,9 @@ class Rule:
                 "lte": number <= self.value,
             }[op]
         if op in ("in", "not_in"):
-            found = any(_equal(actual, item) for item in self.value)
+            found, comparable = _find(actual, self.value)
+            if not comparable:
+                raise Mismatch(f"cannot compare {actual!r} with any of {self.raw_value!r}")
             return found if op == "in" else not found
         if op in ("is", "is_not"):
             same = _equal(actual, self.value)
@@ -330,6 +340,23 @@ def _equal(actual, expected) -> bool:
             return str(actual).lower() == expected
         return _actual_text(actual) == expected
     raise Mismatch(f"cannot compare {actual!r} with {expected!r}")
+
+
+def _find(actual, items) -> tuple[bool, bool]:
+    """Whether ``actual`` equals one of ``items``, and whether any item was comparable.
+
+    A list may mix types (custom attributes): an item of another type is simply not
+    equal, so the answer does not depend on the order of the items.
+    """
+    comparable = False
+    for item in items:
+        try:
+            if _equal(actual, item):
+                return True, True
+        except Mismatch:
+            continue
+        comparable = True
+    return False, comparable
 
 
 def _actual_number(actual) -> Decimal:
