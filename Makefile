@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test lint format setup migrate demo clean
+.PHONY: run test bench lint format setup migrate demo clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ migrate: setup
 demo: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo_workflows
 
 # Web server, Celery worker and beat (Procfile) on SQLite and the filesystem broker.
 run: demo
@@ -32,6 +33,12 @@ run: demo
 test: export VAR_DIR := $(CURDIR)/var/test
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# DESIGN.md §9 Speed: events/s and queries/event at 10, 100 and 1,000 live workflows
+# beside the plain-SQL floor. PostgreSQL only: DATABASE_URL=postgres://... make bench
+# (the command migrates that database, creates its data and deletes it at the end).
+bench: setup
+	$(BIN)/python manage.py bench_engine $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

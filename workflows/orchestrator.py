@@ -60,6 +60,7 @@ def _processing(conversation_id: int):
     """While set, new events of this conversation need no task: this loop takes them."""
     previous = getattr(_state, "conversation_id", None)
     _state.conversation_id = conversation_id
+    _state.new_events = 0
     try:
         yield
     finally:
@@ -68,6 +69,16 @@ def _processing(conversation_id: int):
 
 def is_processing(conversation_id: int) -> bool:
     return getattr(_state, "conversation_id", None) == conversation_id
+
+
+def note_new_event() -> None:
+    """The signal receiver counts events written during processing: the loop's cue."""
+    _state.new_events = getattr(_state, "new_events", 0) + 1
+
+
+def _take_new_events() -> int:
+    count, _state.new_events = getattr(_state, "new_events", 0), 0
+    return count
 
 
 def process_conversation_events(conversation_id: int) -> int:
@@ -122,10 +133,13 @@ class ConversationProcessor:
             )
             if not events:
                 break
+            _take_new_events()
             for event in events:
                 self.handle(event)
             Event.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=self.now)
             handled += len(events)
+            if not _take_new_events():
+                break  # the workflows changed nothing: no new events to read
         else:
             # Still more: let the next task continue after this commit.
             from workflows.tasks import process_conversation_events_task

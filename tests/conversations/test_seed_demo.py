@@ -25,3 +25,16 @@ def test_it_lets_the_demo_logins_sign_in(client):
     call_command("seed_demo")
 
     assert client.login(username="ada", password="inbox-demo")
+
+
+def test_it_loads_the_live_example_workflows_once():
+    from workflows.models import Workflow
+
+    call_command("seed_demo")
+    call_command("seed_demo_workflows")
+    call_command("seed_demo_workflows")
+
+    assert Workflow.objects.filter(status="live").count() == 5
+    greeting = Workflow.objects.get(name="Greeting")
+    assert greeting.is_background is False
+    assert Workflow.objects.get(name="Support routing").is_background is True

@@ -1,6 +1,8 @@
-"""A real Celery worker, as a subprocess, on the configured broker and the test database."""
+"""Real Celery workers (and beat), as subprocesses, on the configured broker and the test
+database: what production runs, started the way an operator starts them."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,7 +15,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 
-WORKER_STOP_TIMEOUT = 20  # seconds to wait for a warm shutdown before killing
+STOP_TIMEOUT_SECONDS = 20  # a warm shutdown before we kill
 
 
 def database_url_of_test_database() -> str:
@@ -26,54 +28,90 @@ def database_url_of_test_database() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture(scope="module")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Start `celery -A config worker` against the test database; stop it afterwards."""
-    with django_db_blocker.unblock():
-        database_url = database_url_of_test_database()
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "VAR_DIR": str(settings.VAR_DIR),
-    }
-    with open(log_path, "w") as log:
+class CeleryProcesses:
+    """Starts `celery -A config worker|beat` processes; stops whatever is left at the end."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url_of_test_database(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "VAR_DIR": str(settings.VAR_DIR),
+            # Fast sweeps, so a lost task is picked up within the test's patience.
+            "SWEEP_INTERVAL_SECONDS": "1",
+            "EVENT_REDISPATCH_AFTER_SECONDS": "2",
+        }
+
+    def start(self, name: str, *arguments: str) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "w")  # noqa: SIM115 - lives with the process
         process = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "config", "worker",
-                "--concurrency=1", "--without-mingle", "--without-gossip", "--loglevel=INFO",
-            ],
+            [sys.executable, "-m", "celery", "-A", "config", *arguments],
             cwd=Path(settings.BASE_DIR),
-            env=env,
+            env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: we can kill it with its children
+        )
+        process.log_path = self.log_dir / f"{name}.log"
+        self.processes[name] = process
+        return process
+
+    def worker(self, name: str = "worker") -> subprocess.Popen:
+        return self.start(
+            name, "worker", "--concurrency=1", "--without-mingle", "--without-gossip",
+            f"--hostname={name}@%h", "--loglevel=INFO",
         )  # fmt: skip
-    process.log_path = log_path
-    yield process
-    process.terminate()
-    try:
-        process.wait(WORKER_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+
+    def beat(self) -> subprocess.Popen:
+        schedule = self.log_dir / "celerybeat-schedule"
+        return self.start("beat", "beat", f"--schedule={schedule}", "--loglevel=INFO")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the whole process group: no warm shutdown, no acknowledgement."""
+        os.killpg(self.processes[name].pid, signal.SIGKILL)
+        self.processes[name].wait()
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {name} ---\n{process.log_path.read_text()[-3000:]}"
+            for name, process in self.processes.items()
+        )
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 @pytest.fixture
-def real_broker(celery_worker_process):
-    """Send tasks to the broker for the worker, not inline."""
+def celery_processes(transactional_db, tmp_path):
+    """Tasks go to the broker (not inline) and real processes take them."""
     celery_app.conf.task_always_eager = False
-    return celery_worker_process
+    processes = CeleryProcesses(tmp_path)
+    yield processes
+    processes.stop_all()
 
 
-def wait_for(predicate, *, timeout: float, worker=None, interval: float = 0.2):
-    """Poll until predicate() is true; fail with the worker's log when it never is."""
+@pytest.fixture
+def real_broker(celery_processes):
+    """One worker, as `celery -A config worker` would run it."""
+    celery_processes.worker()
+    return celery_processes
+
+
+def wait_for(predicate, *, timeout: float, processes: CeleryProcesses, interval: float = 0.25):
+    """Poll until predicate() is true; fail with the processes' logs when it never is."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        if worker is not None and worker.poll() is not None:
-            break
         time.sleep(interval)
-    log = worker.log_path.read_text()[-4000:] if worker is not None else ""
-    pytest.fail(f"condition not met within {timeout}s; worker log tail:\n{log}")
+    pytest.fail(f"condition not met within {timeout}s\n{processes.logs()}")

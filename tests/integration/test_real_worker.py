@@ -6,11 +6,12 @@ import pytest
 from django.utils import timezone
 
 from conversations import services
+from conversations.actors import Actor
 from conversations.models import Conversation, Event, EventType
 from tests.factories import ContactFactory, TeammateFactory
 from tests.integration.conftest import wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.integration
 
 # Generous: the first task also waits for the worker to boot.
 WORKER_TIMEOUT_SECONDS = 90
@@ -24,7 +25,7 @@ def test_it_processes_an_event_end_to_end_in_a_real_worker(real_broker):
     wait_for(
         lambda: not events.filter(processed_at__isnull=True).exists(),
         timeout=WORKER_TIMEOUT_SECONDS,
-        worker=real_broker,
+        processes=real_broker,
     )
 
     assert events.count() == 2
@@ -32,19 +33,16 @@ def test_it_processes_an_event_end_to_end_in_a_real_worker(real_broker):
 
 def test_it_wakes_a_snoozed_conversation_from_a_celery_timer(real_broker):
     conversation = services.conversation_open(contact=ContactFactory(), body="Snooze me")
-    teammate = TeammateFactory()
-    from conversations.actors import Actor
-
     services.conversation_snooze(
         conversation=conversation,
         until=timezone.now() + timedelta(seconds=2),
-        acting=Actor.teammate(teammate),
+        acting=Actor.teammate(TeammateFactory()),
     )
 
     wait_for(
         lambda: Conversation.objects.get(pk=conversation.pk).state == Conversation.State.OPEN,
         timeout=WORKER_TIMEOUT_SECONDS,
-        worker=real_broker,
+        processes=real_broker,
     )
 
     unsnoozed = Event.objects.filter(conversation=conversation, event_type=EventType.UNSNOOZED)
@@ -53,5 +51,5 @@ def test_it_wakes_a_snoozed_conversation_from_a_celery_timer(real_broker):
     wait_for(
         lambda: not unsnoozed.filter(processed_at__isnull=True).exists(),
         timeout=WORKER_TIMEOUT_SECONDS,
-        worker=real_broker,
+        processes=real_broker,
     )

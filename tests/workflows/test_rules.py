@@ -206,7 +206,9 @@ class TestValidation:
     @pytest.mark.parametrize("operator", ["is", "gt", "in", "before", "more_than_days_ago"])
     def test_it_names_the_place_of_a_missing_value(self, operator):
         attribute = "contact.custom.x"
-        errors = compile_errors({"rules": [rule("contact.plan", "is", "Pro"), rule(attribute, operator)]})
+        errors = compile_errors(
+            {"rules": [rule("contact.plan", "is", "Pro"), rule(attribute, operator)]}
+        )
         assert list(errors) == ["audience.rules[1].value"]
         assert errors["audience.rules[1].value"] == ["This operator needs a value."]
 
@@ -233,9 +235,7 @@ class TestValidation:
         assert list(compile_errors(["x"])) == ["audience"]
 
     def test_it_refuses_rules_that_are_not_a_list(self):
-        assert list(compile_errors({"match": "all", "rules": "contact.plan"})) == [
-            "audience.rules"
-        ]
+        assert list(compile_errors({"match": "all", "rules": "contact.plan"})) == ["audience.rules"]
 
     def test_it_refuses_a_rule_that_is_not_an_object(self):
         assert list(compile_errors({"rules": [rule("contact.plan", "is", "a"), "x"]})) == [
@@ -512,6 +512,12 @@ class TestDates:
     )
     def test_it_measures_days_ago_from_time_now(self, operator, days, age, expected):
         assert matches("conversation.created_at", operator, days, NOW - age) is expected
+
+    @pytest.mark.parametrize("days", [10**6, 10**12])
+    def test_it_handles_more_days_than_the_calendar_holds(self, days):
+        created = datetime(1, 1, 2, tzinfo=UTC)
+        assert not matches("contact.created_at", "more_than_days_ago", days, created)
+        assert matches("contact.created_at", "less_than_days_ago", days, created)
 
     def test_it_uses_the_facts_time_now_rather_than_the_clock(self):
         group = compile_ok(rule("contact.created_at", "less_than_days_ago", 3))

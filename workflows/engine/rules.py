@@ -287,7 +287,10 @@ class Rule:
             return op in NEGATIVE
         if op in ("more_than_days_ago", "less_than_days_ago"):
             moment = _actual_datetime(actual)
-            threshold = facts["time.now"] - timedelta(days=self.value)
+            try:
+                threshold = facts["time.now"] - timedelta(days=self.value)
+            except OverflowError:  # more days than the calendar holds: before any date
+                threshold = datetime.min.replace(tzinfo=UTC)
             return moment < threshold if op == "more_than_days_ago" else moment > threshold
         if op in ("before", "after"):
             moment = _actual_datetime(actual)
