@@ -1,0 +1,84 @@
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from workflows.models import DeferredAssignment, Workflow, WorkflowLog, WorkflowRun
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Runs and their logs are history: browsable, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(admin.ModelAdmin):
+    """Workflows are edited as documents by the builder and the API (one validator);
+    here they are listed, filtered and inspected."""
+
+    list_display = ["name_with_icon", "trigger", "priority", "status", "frequency", "updated_at"]
+    list_filter = ["is_background", "trigger", "status"]
+    search_fields = ["name"]
+    ordering = ["trigger", "priority", "id"]
+    readonly_fields = ["document_json", "is_background"]
+    fields = ["name", "status", "trigger", "priority", "is_background", "document_json"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="name", ordering="name")
+    def name_with_icon(self, workflow):
+        # The background icon of the seed article, beside background workflows.
+        if workflow.is_background:
+            return format_html('<span title="Background workflow">⚙ {}</span>', workflow.name)
+        return workflow.name
+
+    @admin.display(description="definition (API.md format)")
+    def document_json(self, workflow):
+        return format_html("<pre>{}</pre>", json.dumps(workflow.document(), indent=2))
+
+
+class WorkflowLogInline(admin.TabularInline):
+    model = WorkflowLog
+    fields = ["created_at", "kind", "message"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkflowRun)
+class WorkflowRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "workflow", "conversation", "status", "is_customer_facing", "started_at"]
+    list_filter = ["status", "is_customer_facing", "workflow"]
+    list_select_related = ["workflow"]
+    raw_id_fields = ["conversation", "event"]
+    inlines = [WorkflowLogInline]
+
+
+@admin.register(WorkflowLog)
+class WorkflowLogAdmin(ReadOnlyAdmin):
+    list_display = ["id", "conversation", "workflow", "kind", "message", "created_at"]
+    list_filter = ["kind", "workflow"]
+    list_select_related = ["workflow"]
+    search_fields = ["message"]
+    raw_id_fields = ["conversation", "run", "event"]
+
+
+@admin.register(DeferredAssignment)
+class DeferredAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "conversation", "assignee", "team", "created_at", "applied_at"]
+    raw_id_fields = ["conversation", "run"]
