@@ -143,6 +143,7 @@ class WorkflowLog(models.Model):
         INTERRUPTED = "interrupted", "Run interrupted"
         FAILED = "failed", "Run failed"
         SKIPPED = "skipped", "Workflow skipped"
+        NOT_MATCHED = "not_matched", "Targeting did not match"
         CHAIN_CUT = "chain_cut", "Chain of workflow events cut"
 
     conversation = models.ForeignKey(

@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 # Rounds of events created while processing (workflow changes) handled in one go;
 # anything beyond waits for the next task.
 MAX_EVENT_ROUNDS = 20
+# Workflows named in the message of a "targeting did not match" line; details name all.
+NOT_MATCHED_NAMED = 5
 
 Kind = WorkflowLog.Kind
 Status = WorkflowRun.Status
@@ -191,15 +193,22 @@ class ConversationProcessor:
                 ran_before=self.ran_before(),
                 active_customer_facing=self.workflow_name(active) if active else None,
             )
+        not_matched = []
         for decision in decisions:
-            if isinstance(decision, Skip):
-                self.log(
-                    None,
-                    decision.workflow,
-                    Kind.SKIPPED,
-                    f"Did not start: {decision.reason}",
-                    {"trigger": decision.trigger, **decision.details},
-                )
+            if not isinstance(decision, Skip):
+                continue
+            if decision.kind == "targeting":
+                not_matched.append(decision)
+                continue
+            self.log(
+                None,
+                decision.workflow,
+                Kind.SKIPPED,
+                f"Did not start: {decision.reason}",
+                {"trigger": decision.trigger, **decision.details},
+            )
+        if not_matched:
+            self.log_not_matched(not_matched)
 
         # §6.4: triggers were evaluated above with the run still active; now interrupt.
         reason = interruption_reason(info)
@@ -434,6 +443,36 @@ class ConversationProcessor:
                 details=details or {},
                 created_at=self.now,
             )
+        )
+
+    def log_not_matched(self, skips) -> None:
+        """One line per event for every workflow whose targeting did not match.
+
+        One row, not one per workflow: the cost of an event must not grow with the live
+        workflows that do not match (DESIGN.md §9); each keeps its reason in details.
+        """
+        if len(skips) == 1:
+            [skip] = skips
+            message = f"Did not start: {skip.reason}"
+            workflow = skip.workflow
+        else:
+            names = ", ".join(f'"{skip.workflow.name}"' for skip in skips[:NOT_MATCHED_NAMED])
+            more = len(skips) - NOT_MATCHED_NAMED
+            message = f"Targeting did not match for {len(skips)} workflows: {names}" + (
+                f" and {more} more" if more > 0 else ""
+            )
+            workflow = None
+        self.log(
+            None,
+            workflow,
+            Kind.NOT_MATCHED,
+            message,
+            {
+                "workflows": [
+                    {"id": skip.workflow.id, "name": skip.workflow.name, "reason": skip.reason}
+                    for skip in skips
+                ]
+            },
         )
 
     # --- helpers ------------------------------------------------------------------------

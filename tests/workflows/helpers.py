@@ -31,8 +31,16 @@ def runs_of(conversation, workflow=None):
 
 
 def skips_of(conversation, workflow):
-    return list(
-        WorkflowLog.objects.filter(
-            conversation=conversation, workflow=workflow, kind=WorkflowLog.Kind.SKIPPED
-        ).values_list("message", flat=True)
-    )
+    """Why a workflow did not start on this conversation, one reason per event."""
+    reasons = []
+    logs = WorkflowLog.objects.filter(
+        conversation=conversation,
+        kind__in=[WorkflowLog.Kind.SKIPPED, WorkflowLog.Kind.NOT_MATCHED],
+    ).order_by("id")
+    for log in logs:
+        if log.kind == WorkflowLog.Kind.SKIPPED and log.workflow_id == workflow.pk:
+            reasons.append(log.message)
+        for entry in log.details.get("workflows", []) if log.kind == "not_matched" else []:
+            if entry["id"] == workflow.pk:
+                reasons.append(f"Did not start: {entry['reason']}")
+    return reasons

@@ -418,13 +418,36 @@ def test_rule_8_every_decision_is_recorded_with_its_reason():
 
     conversation = open_conversation(plan="Pro", monthly_spend=120)
 
-    [skip] = WorkflowLog.objects.filter(conversation=conversation, kind=WorkflowLog.Kind.SKIPPED)
+    [skip] = WorkflowLog.objects.filter(
+        conversation=conversation, kind=WorkflowLog.Kind.NOT_MATCHED
+    )
     assert skip.message == (
         "Did not start: targeting rule did not match: "
         "contact.monthly_spend gt 500 — actual value 120.00"
     )
-    assert skip.details["failures"][0]["attribute"] == "contact.monthly_spend"
+    assert skip.workflow.name == "Route Pro"
     assert skip.event.event_type == EventType.CUSTOMER_MESSAGE
+
+
+def test_rule_8_workflows_that_do_not_match_share_one_line_per_event_with_each_reason():
+    for plan in ("Gold", "Silver", "Bronze"):
+        make_workflow(
+            f"{plan} only",
+            audience={"match": "all", "rules": [
+                {"attribute": "contact.plan", "operator": "is", "value": plan}
+            ]},
+        )  # fmt: skip
+
+    conversation = open_conversation(plan="Pro")
+
+    [line] = WorkflowLog.objects.filter(conversation=conversation, kind="not_matched")
+    assert line.message == (
+        'Targeting did not match for 3 workflows: "Gold only", "Silver only", "Bronze only"'
+    )
+    assert [entry["reason"] for entry in line.details["workflows"]] == [
+        f'targeting rule did not match: contact.plan is "{plan}" — actual value "Pro"'
+        for plan in ("Gold", "Silver", "Bronze")
+    ]
 
 
 def test_rule_8_a_run_logs_its_start_each_step_and_its_end():

@@ -86,6 +86,9 @@ class Skip:
     trigger: str
     reason: str
     details: dict = field(default_factory=dict, hash=False, compare=False)
+    # "targeting": not a candidate at all; "frequency" and "customer_facing": a candidate
+    # held back by an orchestration rule.
+    kind: str = "targeting"
 
 
 def decide(
@@ -109,7 +112,12 @@ def decide(
         for workflow in candidates_for(trigger):
             if workflow.frequency == "once" and workflow.id in ran_before:
                 decisions.append(
-                    Skip(workflow, trigger, "frequency: it already ran once on this conversation")
+                    Skip(
+                        workflow,
+                        trigger,
+                        "frequency: it already ran once on this conversation",
+                        kind="frequency",
+                    )
                 )
                 continue
             matched, failures = workflow.audience.check(facts)
@@ -123,11 +131,11 @@ def decide(
             if workflow.is_customer_facing:
                 if started_facing is not None:
                     reason = f'lower priority than "{started_facing}", which started'
-                    decisions.append(Skip(workflow, trigger, reason))
+                    decisions.append(Skip(workflow, trigger, reason, kind="customer_facing"))
                     continue
                 if facing is not None:
                     reason = f'another customer-facing workflow, "{facing}", was active'
-                    decisions.append(Skip(workflow, trigger, reason))
+                    decisions.append(Skip(workflow, trigger, reason, kind="customer_facing"))
                     continue
                 started_facing = workflow.name
             decisions.append(Start(workflow, trigger))
