@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
 from workflows.engine.errors import DefinitionError
+from workflows.engine.index import TriggerIndex
 from workflows.models import CatalogVersion, Workflow
 
 logger = logging.getLogger(__name__)
@@ -19,9 +20,13 @@ class Catalog:
     by_id: dict = field(default_factory=dict)
     # Live workflows of each trigger in priority order.
     live_by_trigger: dict = field(default_factory=dict)
+    indexes: dict = field(default_factory=dict)
 
     def candidates_for(self, trigger: str) -> list[CompiledWorkflow]:
         return self.live_by_trigger.get(trigger, [])
+
+    def index_for(self, trigger: str) -> TriggerIndex:
+        return self.indexes.get(trigger) or TriggerIndex([])
 
 
 _lock = threading.Lock()
@@ -74,4 +79,8 @@ def build_catalog(version: int) -> Catalog:
         catalog.by_id[row.pk] = compiled
         if row.status == Workflow.Status.LIVE and row.trigger != "reusable":
             catalog.live_by_trigger.setdefault(row.trigger, []).append(compiled)
+    catalog.indexes = {
+        trigger: TriggerIndex.build(workflows)
+        for trigger, workflows in catalog.live_by_trigger.items()
+    }
     return catalog

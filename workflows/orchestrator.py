@@ -48,8 +48,10 @@ logger = logging.getLogger(__name__)
 # Rounds of events created while processing (workflow changes) handled in one go;
 # anything beyond waits for the next task.
 MAX_EVENT_ROUNDS = 20
-# Workflows named in the message of a "targeting did not match" line; details name all.
+# Workflows named in the message of a "targeting did not match" line, and explained in
+# its details.
 NOT_MATCHED_NAMED = 5
+NOT_MATCHED_DETAILED = 50
 
 Kind = WorkflowLog.Kind
 Status = WorkflowRun.Status
@@ -179,26 +181,37 @@ class ConversationProcessor:
                 f"(the limit is {MAX_WORKFLOW_CHAIN_DEPTH})",
             )
             triggers = []
-        decisions = []
+        decisions, not_matched, left_out = [], [], 0
         if any(self.catalog.candidates_for(trigger) for trigger in triggers):
+            facts = self.facts()
+            selected = {}
+            for trigger in triggers:
+                index = self.catalog.index_for(trigger)
+                workflows, excluded = index.select(facts)
+                selected[trigger] = [w for w in workflows if trigger_options_match(w, info)]
+                if excluded:
+                    left_out += excluded
+                    for workflow, failure in index.left_out(facts, NOT_MATCHED_DETAILED):
+                        not_matched.append(
+                            Skip(
+                                workflow,
+                                trigger,
+                                "targeting rule did not match: " + failure.describe(),
+                            )
+                        )
             active = self.active_customer_facing()
             decisions = decide(
                 triggers,
-                lambda trigger: [
-                    workflow
-                    for workflow in self.catalog.candidates_for(trigger)
-                    if trigger_options_match(workflow, info)
-                ],
-                self.facts(),
+                selected.__getitem__,
+                facts,
                 ran_before=self.ran_before(),
                 active_customer_facing=self.workflow_name(active) if active else None,
             )
-        not_matched = []
         for decision in decisions:
             if not isinstance(decision, Skip):
                 continue
             if decision.kind == "targeting":
-                not_matched.append(decision)
+                not_matched.insert(0, decision)
                 continue
             self.log(
                 None,
@@ -208,7 +221,8 @@ class ConversationProcessor:
                 {"trigger": decision.trigger, **decision.details},
             )
         if not_matched:
-            self.log_not_matched(not_matched)
+            evaluated = sum(1 for d in decisions if isinstance(d, Skip) and d.kind == "targeting")
+            self.log_not_matched(not_matched, total=evaluated + left_out)
 
         # §6.4: triggers were evaluated above with the run still active; now interrupt.
         reason = interruption_reason(info)
@@ -225,7 +239,8 @@ class ConversationProcessor:
     # --- runs -------------------------------------------------------------------------
 
     def start(self, workflow, trigger: str) -> None:
-        run = WorkflowRun.objects.create(
+        # Saved when it first waits or ends: one INSERT with its state instead of two writes.
+        run = WorkflowRun(
             workflow_id=workflow.id,
             conversation=self.conversation,
             event=self.event,
@@ -252,7 +267,7 @@ class ConversationProcessor:
             run.waiting_for = outcome.waiting_for
             run.wait = outcome.wait
             run.resume_at = outcome.resume_at
-            run.save(update_fields=["status", "cursor", "waiting_for", "wait", "resume_at"])
+            self.save_run(run, ["status", "cursor", "waiting_for", "wait", "resume_at"])
             if outcome.resume_at is not None:
                 from workflows.tasks import process_conversation_events_task
 
@@ -269,7 +284,7 @@ class ConversationProcessor:
         run.ended_at = self.now
         run.end_reason = reason
         run.resume_at = None
-        run.save(update_fields=["status", "ended_at", "end_reason", "resume_at", "cursor"])
+        self.save_run(run, ["status", "ended_at", "end_reason", "resume_at", "cursor"])
         self.runs.remove(run)
         workflow = self.catalog.by_id.get(run.workflow_id)
         kind = {Status.COMPLETED: Kind.COMPLETED, Status.INTERRUPTED: Kind.INTERRUPTED}.get(
@@ -284,6 +299,13 @@ class ConversationProcessor:
                     acting=self.acting(workflow) if workflow else Actor.system(),
                 ))  # fmt: skip
             self.apply_deferred_assignments()
+
+    @staticmethod
+    def save_run(run: WorkflowRun, fields: list[str]) -> None:
+        if run.pk is None:
+            run.save()
+        else:
+            run.save(update_fields=fields)
 
     def resume(self, run: WorkflowRun, why: str) -> None:
         run.status = Status.RUNNING
@@ -419,6 +441,8 @@ class ConversationProcessor:
             assignee, team = step_actions.assignment_target(step)
         except StepFailed:
             raise
+        if self.current_run.pk is None:
+            self.current_run.save()
         DeferredAssignment.objects.create(
             conversation=self.conversation,
             run=self.current_run,
@@ -445,20 +469,22 @@ class ConversationProcessor:
             )
         )
 
-    def log_not_matched(self, skips) -> None:
-        """One line per event for every workflow whose targeting did not match.
+    def log_not_matched(self, skips, *, total: int) -> None:
+        """One line per event for the workflows whose targeting did not match.
 
-        One row, not one per workflow: the cost of an event must not grow with the live
-        workflows that do not match (DESIGN.md §9); each keeps its reason in details.
+        One row, not one per workflow, and reasons for at most NOT_MATCHED_DETAILED of
+        them: the cost of an event must not grow with the live workflows that do not
+        match (DESIGN.md §9). The dry run explains any one workflow in full.
         """
-        if len(skips) == 1:
+        skips = skips[:NOT_MATCHED_DETAILED]
+        if total == 1:
             [skip] = skips
             message = f"Did not start: {skip.reason}"
             workflow = skip.workflow
         else:
             names = ", ".join(f'"{skip.workflow.name}"' for skip in skips[:NOT_MATCHED_NAMED])
-            more = len(skips) - NOT_MATCHED_NAMED
-            message = f"Targeting did not match for {len(skips)} workflows: {names}" + (
+            more = total - min(len(skips), NOT_MATCHED_NAMED)
+            message = f"Targeting did not match for {total} workflows: {names}" + (
                 f" and {more} more" if more > 0 else ""
             )
             workflow = None
@@ -468,10 +494,11 @@ class ConversationProcessor:
             Kind.NOT_MATCHED,
             message,
             {
+                "count": total,
                 "workflows": [
                     {"id": skip.workflow.id, "name": skip.workflow.name, "reason": skip.reason}
                     for skip in skips
-                ]
+                ],
             },
         )
 
