@@ -18,6 +18,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from conversations import validation
@@ -470,18 +471,23 @@ def conversation_set_bot_inbox(
 # --- tags, priority, SLA, data -----------------------------------------------------------
 
 
+def _tag_named(text: str) -> Tag | None:
+    # Lower(name) is what the unique index holds: this lookup uses it.
+    return Tag.objects.alias(lower_name=Lower("name")).filter(lower_name=text.lower()).first()
+
+
 def tag_get_or_create(name: str) -> Tag:
     """The tag with this name, ignoring case; created when new."""
     text = validation.clean_tag_name(name)
-    tag = Tag.objects.filter(name__iexact=text).first()
+    tag = _tag_named(text)
     if tag is not None:
         return tag
     try:
-        with transaction.atomic(savepoint=False):
+        with transaction.atomic():
             return Tag.objects.create(name=text)
     except IntegrityError:
         # Another transaction created it between our read and our insert.
-        return Tag.objects.get(name__iexact=text)
+        return _tag_named(text)
 
 
 def conversation_add_tag(
@@ -492,9 +498,10 @@ def conversation_add_tag(
     with transaction.atomic(savepoint=False):
         tag = tag_get_or_create(text)
         conversation = _locked(conversation)
-        if conversation.tags.filter(pk=tag.pk).exists():
+        links = Conversation.tags.through.objects
+        if links.filter(conversation_id=conversation.pk, tag_id=tag.pk).exists():
             return conversation
-        conversation.tags.add(tag)
+        links.create(conversation_id=conversation.pk, tag_id=tag.pk)
         _save(conversation)
         _record(
             conversation,
