@@ -1,8 +1,31 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from conversations import api as conversations_api
+from workflows import api as workflows_api
+
+router = DefaultRouter()
+router.register("contacts", conversations_api.ContactViewSet, basename="contact")
+router.register("teams", conversations_api.TeamViewSet, basename="team")
+router.register("teammates", conversations_api.TeammateViewSet, basename="teammate")
+router.register("sla-policies", conversations_api.SlaPolicyViewSet, basename="sla-policy")
+router.register("conversations", conversations_api.ConversationViewSet, basename="conversation")
+router.register("workflows", workflows_api.WorkflowViewSet, basename="workflow")
+router.register("workflow-runs", workflows_api.WorkflowRunViewSet, basename="workflow-run")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(
+        "api/conversations/<int:pk>/runs/",
+        workflows_api.ConversationRunsView.as_view(),
+        name="conversation-runs",
+    ),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/", include(router.urls)),
+    path("api-auth/", include("rest_framework.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -25,6 +25,7 @@ from conversations import validation
 from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
 from conversations.models import (
+    Company,
     Contact,
     Conversation,
     Event,
@@ -669,3 +670,31 @@ def conversation_update_contact(
             payload={"attribute": attribute, "value": value},
         )
     return conversation
+
+
+def contact_create(
+    *,
+    name: str = "",
+    email: str = "",
+    role: str = Contact.Role.USER,
+    plan: str = "",
+    monthly_spend=None,
+    company_name: str | None = None,
+    custom_attributes: dict | None = None,
+    external_id: str = "",
+) -> Contact:
+    """A new contact (user or lead), with its company found or created by name."""
+    with transaction.atomic():
+        company = None
+        if company_name:
+            company, _ = Company.objects.get_or_create(name=company_name.strip())
+        return Contact.objects.create(
+            name=name,
+            email=email,
+            role=role,
+            plan=plan,
+            monthly_spend=monthly_spend,
+            company=company,
+            custom_attributes=custom_attributes or {},
+            external_id=external_id,
+        )

@@ -1,0 +1,489 @@
+"""REST API for contacts, teams, teammates, SLA policies and conversations (API.md).
+
+Views parse, authorise, call one service and render; every conversation change goes
+through `conversations.services`, so workflows trigger exactly as from the pages.
+"""
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from conversations import services, validation
+from conversations.actors import Actor
+from conversations.api_auth import (
+    IsTeammate,
+    IsTeammateOrContact,
+    IsTeammateReadOrAdminWrite,
+    is_contact,
+)
+from conversations.durations import format_duration, parse_duration
+from conversations.models import (
+    Contact,
+    Conversation,
+    Event,
+    Part,
+    PartType,
+    SlaPolicy,
+    Team,
+    Teammate,
+)
+
+# What a contact sees of its own timeline: the messages, not notes or internal changes.
+CONTACT_VISIBLE_PARTS = [PartType.CUSTOMER_MESSAGE, PartType.TEAMMATE_REPLY, PartType.BOT_MESSAGE]
+
+
+@extend_schema_field({"type": "string", "example": "30m", "pattern": r"^\d+[smhd]$"})
+class DurationStringField(serializers.Field):
+    """A duration as API.md writes it: "45s", "30m", "2h", "1d"."""
+
+    def to_representation(self, value):
+        return format_duration(value)
+
+    def to_internal_value(self, data):
+        try:
+            value = parse_duration(data)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        if value.total_seconds() <= 0:
+            raise serializers.ValidationError(validation.SLA_TARGET_NOT_POSITIVE)
+        return value
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    company = serializers.CharField(
+        source="company.name", required=False, allow_null=True, allow_blank=True, max_length=200
+    )
+    monthly_spend = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    custom_attributes = serializers.DictField(required=False)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "name",
+            "email",
+            "role",
+            "plan",
+            "monthly_spend",
+            "company",
+            "custom_attributes",
+            "external_id",
+            "messenger_token",
+            "created_at",
+            "last_seen_at",
+        ]
+        read_only_fields = ["messenger_token", "created_at", "last_seen_at"]
+
+    def create(self, validated_data):
+        company = (validated_data.pop("company", None) or {}).get("name")
+        return services.contact_create(company_name=company, **validated_data)
+
+
+class ContactFilter(filters.FilterSet):
+    email = filters.CharFilter(field_name="email", lookup_expr="iexact")
+    plan = filters.CharFilter(field_name="plan", lookup_expr="iexact")
+
+    class Meta:
+        model = Contact
+        fields = ["email", "plan"]
+
+
+class ContactViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Contact.objects.select_related("company").order_by("id")
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    permission_classes = [IsTeammate]
+
+
+# --- teams, teammates, SLA policies --------------------------------------------------------
+
+
+class TeammateSerializer(serializers.ModelSerializer):
+    is_admin = serializers.BooleanField(source="is_workspace_admin", read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+
+    class Meta:
+        model = Teammate
+        fields = ["id", "username", "name", "email", "is_admin", "is_away"]
+
+
+class TeammateViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Teammate.objects.filter(is_active=True).order_by("username")
+    serializer_class = TeammateSerializer
+    permission_classes = [IsTeammate]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Teammate.objects.filter(is_active=True), required=False
+    )
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "members", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class TeamViewSet(viewsets.ModelViewSet):
+    queryset = Team.objects.prefetch_related("members").order_by("name")
+    serializer_class = TeamSerializer
+    permission_classes = [IsTeammateReadOrAdminWrite]
+
+
+class SlaPolicySerializer(serializers.ModelSerializer):
+    first_reply = DurationStringField(required=False, allow_null=True)
+    next_reply = DurationStringField(required=False, allow_null=True)
+    time_to_close = DurationStringField(required=False, allow_null=True)
+
+    class Meta:
+        model = SlaPolicy
+        fields = ["id", "name", "first_reply", "next_reply", "time_to_close", "office_hours_only"]
+
+    def validate(self, attrs):
+        targets = {
+            key: attrs.get(key, getattr(self.instance, key, None))
+            for key in ("first_reply", "next_reply", "time_to_close")
+        }
+        if all(value is None for value in targets.values()):
+            raise serializers.ValidationError({"first_reply": [validation.SLA_NO_TARGET]})
+        return attrs
+
+
+class SlaPolicyViewSet(viewsets.ModelViewSet):
+    queryset = SlaPolicy.objects.order_by("name")
+    serializer_class = SlaPolicySerializer
+    permission_classes = [IsTeammateReadOrAdminWrite]
+
+
+# --- conversations -----------------------------------------------------------------------
+
+
+class SlaSummarySerializer(serializers.Serializer):
+    name = serializers.CharField(source="sla_policy.name")
+    applied_at = serializers.DateTimeField(source="sla_applied_at")
+    first_reply_due_at = serializers.DateTimeField(allow_null=True)
+    next_reply_due_at = serializers.DateTimeField(allow_null=True)
+    close_due_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    tags = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+    pending_events = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "contact",
+            "title",
+            "channel",
+            "state",
+            "snoozed_until",
+            "assignee",
+            "team",
+            "tags",
+            "priority",
+            "in_bot_inbox",
+            "sla",
+            "custom_attributes",
+            "waiting_since",
+            "created_at",
+            "updated_at",
+            "pending_events",
+        ]
+
+    def get_tags(self, conversation) -> list[str]:
+        return sorted(tag.name for tag in conversation.tags.all())
+
+    @extend_schema_field(SlaSummarySerializer(allow_null=True))
+    def get_sla(self, conversation):
+        if conversation.sla_policy_id is None:
+            return None
+        return SlaSummarySerializer(conversation).data
+
+    def get_pending_events(self, conversation) -> int:
+        pending = getattr(conversation, "pending_event_count", None)
+        if pending is None:
+            pending = conversation.events.filter(processed_at__isnull=True).count()
+        return pending
+
+
+def pending_event_count():
+    """Unprocessed events per conversation, as one subquery column (no N+1)."""
+    pending = (
+        Event.objects.filter(conversation=OuterRef("pk"), processed_at__isnull=True)
+        .order_by()
+        .values("conversation")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(pending, output_field=IntegerField()), 0)
+
+
+class PartSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Part
+        fields = ["id", "part_type", "author_type", "author", "body", "created_at", "details"]
+
+    @extend_schema_field(
+        inline_serializer(
+            "PartAuthor",
+            {"id": serializers.IntegerField(allow_null=True), "name": serializers.CharField()},
+        )
+    )
+    def get_author(self, part):
+        return {"id": part.author_id, "name": part.author_name}
+
+
+class ConversationCreateSerializer(serializers.Serializer):
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.all(), required=False, help_text="Omit in the Messenger."
+    )
+    body = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, help_text="The first message."
+    )
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class ReplySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["user", "admin"])
+    message_type = serializers.ChoiceField(choices=["comment", "note"], default="comment")
+    body = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    admin_id = serializers.IntegerField(required=False)
+
+    def validate(self, attrs):
+        if attrs["type"] == "user" and attrs["message_type"] == "note":
+            raise serializers.ValidationError({"message_type": ["A customer cannot add a note."]})
+        return attrs
+
+
+class PartActionSerializer(serializers.Serializer):
+    message_type = serializers.ChoiceField(choices=["close", "open", "snoozed", "assignment"])
+    admin_id = serializers.IntegerField(required=False)
+    snoozed_until = serializers.DateTimeField(required=False)
+    assignee_id = serializers.IntegerField(required=False, allow_null=True)
+    team_id = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if attrs["message_type"] == "snoozed" and "snoozed_until" not in attrs:
+            raise serializers.ValidationError({"snoozed_until": ["Required to snooze."]})
+        return attrs
+
+
+class TagSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64, allow_blank=True)
+    admin_id = serializers.IntegerField(required=False)
+
+
+class ConversationFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=Conversation.State.choices)
+    assignee = filters.ModelChoiceFilter(queryset=Teammate.objects.all())
+    team = filters.ModelChoiceFilter(queryset=Team.objects.all())
+    contact = filters.ModelChoiceFilter(queryset=Contact.objects.all())
+    tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", distinct=True)
+    in_bot_inbox = filters.BooleanFilter()
+    priority = filters.BooleanFilter()
+
+    class Meta:
+        model = Conversation
+        fields = ["state", "assignee", "team", "tag", "in_bot_inbox", "priority", "contact"]
+
+
+def teammate_by_id(value, field: str) -> Teammate:
+    teammate = Teammate.objects.filter(pk=value, is_active=True).first()
+    if teammate is None:
+        raise serializers.ValidationError({field: [f"No active teammate with id {value}."]})
+    return teammate
+
+
+class ConversationViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Conversations: teammates see all; a contact (messenger token) only its own."""
+
+    serializer_class = ConversationSerializer
+    filterset_class = ConversationFilter
+    permission_classes = [IsTeammateOrContact]
+
+    def get_queryset(self):
+        queryset = (
+            Conversation.objects.select_related("sla_policy")
+            .prefetch_related("tags")
+            .annotate(pending_event_count=pending_event_count())
+            .order_by("-created_at", "-id")
+        )
+        if is_contact(self.request):
+            queryset = queryset.filter(contact=self.request.user.contact)
+        return queryset
+
+    def conversation(self) -> Conversation:
+        """The conversation of the URL, within the caller's reach (else 404)."""
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def acting(self, admin_id) -> tuple[Actor, Teammate]:
+        if is_contact(self.request):
+            raise PermissionDenied("Teammates only.")
+        teammate = (
+            teammate_by_id(admin_id, "admin_id") if admin_id is not None else self.request.user
+        )
+        return Actor.teammate(teammate), teammate
+
+    def render(self, conversation, code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=conversation.pk)
+        return Response(ConversationSerializer(fresh).data, status=code)
+
+    @extend_schema(request=ConversationCreateSerializer, responses={201: ConversationSerializer})
+    def create(self, request, *args, **kwargs):
+        """The customer opens a conversation; with a body it is also their first message."""
+        data = ConversationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = data.validated_data.get("contact")
+        if is_contact(request):
+            own = request.user.contact
+            if contact is not None and contact.pk != own.pk:
+                raise serializers.ValidationError({"contact": ["You can only write as yourself."]})
+            contact = own
+        elif contact is None:
+            raise serializers.ValidationError({"contact": ["This field is required."]})
+        body = data.validated_data.get("body")
+        conversation = services.conversation_open(
+            contact=contact,
+            body=body if body not in (None, "") else None,
+            title=data.validated_data["title"],
+            channel=Conversation.Channel.MESSENGER
+            if is_contact(request)
+            else Conversation.Channel.API,
+        )
+        return self.render(conversation, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReplySerializer, responses={201: PartSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        """A customer message, a teammate reply or an internal note."""
+        conversation = self.conversation()
+        data = ReplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind, body = data.validated_data["type"], data.validated_data["body"]
+        if kind == "user":
+            if is_contact(request):
+                acting = Actor.contact(request.user.contact)
+            else:
+                acting = Actor.contact(conversation.contact)
+            part = services.conversation_customer_message(
+                conversation=conversation, body=body, acting=acting
+            )
+        else:
+            acting, teammate = self.acting(data.validated_data.get("admin_id"))
+            if data.validated_data["message_type"] == "note":
+                part = services.conversation_add_note(
+                    conversation=conversation, body=body, acting=acting
+                )
+            else:
+                part = services.conversation_teammate_reply(
+                    conversation=conversation, teammate=teammate, body=body
+                )
+        return Response(PartSerializer(part).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: PartSerializer(many=True)},
+        description="The timeline, oldest first (a contact sees its messages only).",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=PartActionSerializer,
+        responses={200: ConversationSerializer},
+        description="Close, reopen, snooze or assign.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def parts(self, request, pk=None):
+        conversation = self.conversation()
+        if request.method == "GET":
+            parts = conversation.parts.order_by("created_at", "id")
+            if is_contact(request):
+                parts = parts.filter(part_type__in=CONTACT_VISIBLE_PARTS)
+            page = self.paginate_queryset(parts)
+            return self.get_paginated_response(PartSerializer(page, many=True).data)
+        data = PartActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        acting, _ = self.acting(data.validated_data.get("admin_id"))
+        kind = data.validated_data["message_type"]
+        if kind == "close":
+            services.conversation_close(conversation=conversation, acting=acting)
+        elif kind == "open":
+            services.conversation_reopen(conversation=conversation, acting=acting)
+        elif kind == "snoozed":
+            services.conversation_snooze(
+                conversation=conversation,
+                until=data.validated_data["snoozed_until"],
+                acting=acting,
+            )
+        else:
+            assignee_id = data.validated_data.get("assignee_id")
+            team_id = data.validated_data.get("team_id")
+            assignee = teammate_by_id(assignee_id, "assignee_id") if assignee_id else None
+            team = None
+            if team_id:
+                team = Team.objects.filter(pk=team_id).first()
+                if team is None:
+                    raise serializers.ValidationError({"team_id": [f"No team with id {team_id}."]})
+            if assignee is None and team is None:
+                services.conversation_unassign(conversation=conversation, acting=acting)
+            else:
+                services.conversation_assign(
+                    conversation=conversation, assignee=assignee, team=team, acting=acting
+                )
+        return self.render(conversation)
+
+    @extend_schema(request=TagSerializer, responses={200: ConversationSerializer})
+    @action(detail=True, methods=["post"])
+    def tags(self, request, pk=None):
+        conversation = self.conversation()
+        data = TagSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        acting, _ = self.acting(data.validated_data.get("admin_id"))
+        services.conversation_add_tag(
+            conversation=conversation, name=data.validated_data["name"], acting=acting
+        )
+        return self.render(conversation)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("admin_id", int, required=False)],
+        responses={200: ConversationSerializer},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"tags/(?P<name>[^/]+)")
+    def remove_tag(self, request, pk=None, name=None):
+        conversation = self.conversation()
+        admin_id = request.query_params.get("admin_id")
+        if admin_id is not None and not admin_id.isdigit():
+            raise serializers.ValidationError({"admin_id": ["A teammate id."]})
+        acting, _ = self.acting(int(admin_id) if admin_id else None)
+        services.conversation_remove_tag(conversation=conversation, name=name, acting=acting)
+        return self.render(conversation)

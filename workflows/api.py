@@ -1,0 +1,220 @@
+"""REST API for workflows (API.md's JSON format), their runs, reorder and dry run."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from conversations.api_auth import IsTeammate, IsTeammateReadOrAdminWrite
+from conversations.models import Conversation
+from workflows import services
+from workflows.dry_run import workflow_dry_run
+from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
+from workflows.models import Workflow, WorkflowLog, WorkflowRun
+
+LOG_KINDS_OF_SKIPS = [
+    WorkflowLog.Kind.SKIPPED,
+    WorkflowLog.Kind.NOT_MATCHED,
+    WorkflowLog.Kind.CHAIN_CUT,
+]
+
+
+class WorkflowSerializer(serializers.Serializer):
+    """The workflow document of API.md; the engine's validator decides what is valid."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=STATUSES, required=False)
+    trigger = serializers.ChoiceField(choices=TRIGGERS)
+    trigger_options = serializers.JSONField(required=False)
+    frequency = serializers.ChoiceField(choices=FREQUENCIES, required=False)
+    audience = serializers.JSONField(required=False, help_text='{"match": "all", "rules": [...]}')
+    steps = serializers.JSONField(help_text="Ordered steps, see API.md.")
+    is_background = serializers.BooleanField(read_only=True)
+    priority = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, workflow):
+        return {
+            "id": workflow.pk,
+            **workflow.document(),
+            "is_background": workflow.is_background,
+            "priority": workflow.priority,
+            "created_at": serializers.DateTimeField().to_representation(workflow.created_at),
+            "updated_at": serializers.DateTimeField().to_representation(workflow.updated_at),
+        }
+
+
+class WorkflowFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=[(s, s) for s in STATUSES])
+    trigger = filters.ChoiceFilter(choices=[(t, t) for t in TRIGGERS])
+    is_background = filters.BooleanFilter()
+
+    class Meta:
+        model = Workflow
+        fields = ["status", "trigger", "is_background"]
+
+
+class ReorderSerializer(serializers.Serializer):
+    trigger = serializers.ChoiceField(choices=TRIGGERS)
+    order = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class DryRunRequestSerializer(serializers.Serializer):
+    conversation = serializers.PrimaryKeyRelatedField(queryset=Conversation.objects.all())
+
+
+def _document(request) -> dict:
+    """The raw document as sent: the engine validates it (and names every place)."""
+    if not isinstance(request.data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["A workflow is a JSON object."]})
+    return dict(request.data)
+
+
+class WorkflowViewSet(viewsets.ModelViewSet):
+    """Workflows in priority order within each trigger; admins write, teammates read."""
+
+    queryset = Workflow.objects.order_by("trigger", "priority", "id")
+    serializer_class = WorkflowSerializer
+    filterset_class = WorkflowFilter
+    permission_classes = [IsTeammateReadOrAdminWrite]
+
+    def create(self, request, *args, **kwargs):
+        workflow = services.workflow_create(document=_document(request))
+        return Response(WorkflowSerializer(workflow).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        workflow = self.get_object()
+        document = _document(request)
+        if kwargs.get("partial"):
+            document = {**workflow.document(), **document}
+        workflow = services.workflow_update(workflow=workflow, document=document)
+        return Response(WorkflowSerializer(workflow).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.workflow_delete(workflow=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ReorderSerializer, responses={200: WorkflowSerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def reorder(self, request):
+        """Set the priority order of one trigger's workflows (every id exactly once)."""
+        data = ReorderSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ordered = services.workflow_reorder(**data.validated_data)
+        return Response(WorkflowSerializer(ordered, many=True).data)
+
+    @extend_schema(
+        request=DryRunRequestSerializer,
+        responses={
+            200: inline_serializer(
+                "DryRun",
+                {
+                    "workflow": serializers.IntegerField(),
+                    "conversation": serializers.IntegerField(),
+                    "trigger": serializers.CharField(),
+                    "audience": serializers.JSONField(),
+                    "would_start": serializers.BooleanField(),
+                    "reason": serializers.CharField(),
+                    "steps": serializers.JSONField(),
+                    "message_used": serializers.CharField(allow_null=True),
+                },
+            )
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsTeammate])
+    def test(self, request, pk=None):
+        """A dry run against a conversation: what would match and happen. Changes nothing."""
+        workflow = self.get_object()
+        data = DryRunRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(workflow_dry_run(workflow, data.validated_data["conversation"]))
+
+
+class WorkflowLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkflowLog
+        fields = ["id", "kind", "message", "details", "workflow", "event", "created_at"]
+
+
+class WorkflowRunSerializer(serializers.ModelSerializer):
+    workflow_name = serializers.CharField(source="workflow.name", read_only=True)
+    logs = WorkflowLogSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WorkflowRun
+        fields = [
+            "id",
+            "workflow",
+            "workflow_name",
+            "conversation",
+            "event",
+            "status",
+            "is_customer_facing",
+            "waiting_for",
+            "resume_at",
+            "started_at",
+            "ended_at",
+            "end_reason",
+            "logs",
+        ]
+
+
+def runs_with_logs():
+    return WorkflowRun.objects.select_related("workflow").prefetch_related(
+        Prefetch("logs", queryset=WorkflowLog.objects.order_by("id"))
+    )
+
+
+class WorkflowRunFilter(filters.FilterSet):
+    workflow = filters.ModelChoiceFilter(queryset=Workflow.objects.all())
+    conversation = filters.ModelChoiceFilter(queryset=Conversation.objects.all())
+    status = filters.ChoiceFilter(choices=WorkflowRun.Status.choices)
+
+    class Meta:
+        model = WorkflowRun
+        fields = ["workflow", "conversation", "status"]
+
+
+class WorkflowRunViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = runs_with_logs().order_by("-id")
+    serializer_class = WorkflowRunSerializer
+    filterset_class = WorkflowRunFilter
+    permission_classes = [IsTeammate]
+
+
+class ConversationRunsView(generics.GenericAPIView):
+    """The workflow runs on one conversation with their step logs, and the skips."""
+
+    permission_classes = [IsTeammate]
+    serializer_class = WorkflowRunSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "ConversationRuns",
+                {
+                    "runs": WorkflowRunSerializer(many=True),
+                    "skips": WorkflowLogSerializer(many=True),
+                },
+            )
+        }
+    )
+    def get(self, request, pk):
+        conversation = get_object_or_404(Conversation, pk=pk)
+        runs = runs_with_logs().filter(conversation=conversation).order_by("id")
+        skips = WorkflowLog.objects.filter(
+            conversation=conversation, kind__in=LOG_KINDS_OF_SKIPS
+        ).order_by("id")
+        return Response(
+            {
+                "runs": WorkflowRunSerializer(runs, many=True).data,
+                "skips": WorkflowLogSerializer(skips, many=True).data,
+            }
+        )

@@ -1,0 +1,159 @@
+"""A workflow tried against a conversation as it is now: what would match and happen.
+
+Reads only: nothing is saved, no event is written, no run is started.
+"""
+
+from django.utils import timezone
+
+from conversations.models import Conversation, PartType
+from workflows.catalog import current_catalog
+from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
+from workflows.engine.rules import Group, Rule, _jsonable
+from workflows.facts import build_facts
+from workflows.models import Workflow, WorkflowRun
+
+# Steps described at most, across nested paths, so a looping reusable stays bounded.
+MAX_DESCRIBED_STEPS = 200
+
+
+def workflow_dry_run(workflow: Workflow, conversation: Conversation) -> dict:
+    compiled = current_catalog().by_id.get(workflow.pk) or compile_definition(
+        workflow.document(), References(lenient=True), workflow_id=workflow.pk
+    )
+    conversation = Conversation.objects.select_related("contact__company", "assignee", "team").get(
+        pk=conversation.pk
+    )
+    last_message = (
+        conversation.parts.filter(part_type=PartType.CUSTOMER_MESSAGE).order_by("-id").first()
+    )
+    facts = build_facts(
+        conversation,
+        now=timezone.now(),
+        message=(last_message.body, "contact") if last_message else None,
+        load_tags=lambda: {n.lower() for n in conversation.tags.values_list("name", flat=True)},
+    )
+    matched, failures = compiled.audience.check(facts)
+    would_start, reason = _would_start(workflow, compiled, conversation, matched, failures)
+    return {
+        "workflow": workflow.pk,
+        "conversation": conversation.pk,
+        "trigger": workflow.trigger,
+        "audience": {"matched": matched, "rules": _rules(compiled.audience, facts)},
+        "would_start": would_start,
+        "reason": reason,
+        "steps": _Describer(facts).path(compiled, compiled.steps, "steps"),
+        "message_used": last_message.body if last_message else None,
+    }
+
+
+def _would_start(workflow, compiled: CompiledWorkflow, conversation, matched, failures):
+    if workflow.status != Workflow.Status.LIVE:
+        return False, f"it is {workflow.status}, not live"
+    runs = WorkflowRun.objects.filter(conversation=conversation)
+    if compiled.frequency == "once" and runs.filter(workflow=workflow).exists():
+        return False, "frequency: it already ran once on this conversation"
+    if not matched:
+        return False, "targeting rule did not match: " + "; ".join(f.describe() for f in failures)
+    if compiled.is_customer_facing:
+        active = runs.filter(is_customer_facing=True, status__in=WorkflowRun.ACTIVE).first()
+        if active is not None:
+            return False, f'another customer-facing workflow, "{active.workflow.name}", is active'
+    return True, "targeting matches"
+
+
+def _rules(group: Group, facts) -> list[dict]:
+    """Every rule with its actual value and whether it matches now."""
+    found = []
+    for member in group.members:
+        if isinstance(member, Group):
+            found.append({"match": member.match, "rules": _rules(member, facts)})
+        elif isinstance(member, Rule):
+            matched, _ = member.check(facts)
+            found.append(
+                {
+                    "attribute": member.attribute,
+                    "operator": member.operator,
+                    "value": member.raw_value,
+                    "actual": _jsonable(member.actual(facts)),
+                    "matched": matched,
+                }
+            )
+    return found
+
+
+class _Describer:
+    def __init__(self, facts):
+        self.facts = facts
+        self.budget = MAX_DESCRIBED_STEPS
+        self.catalog = current_catalog()
+
+    def path(self, workflow, steps, place) -> list[dict]:
+        described = []
+        for index, step in enumerate(steps):
+            if self.budget <= 0:
+                break
+            self.budget -= 1
+            here = f"{place}[{index}]"
+            entry = {"place": here, "type": step.type, "would": self.words(step)}
+            if step.type in ("branches", "apply_rules"):
+                chosen = [n for n, (when, _) in enumerate(step.paths) if when.evaluate(self.facts)]
+                if step.type == "branches":
+                    chosen = chosen[:1]
+                key = "branches" if step.type == "branches" else "rules"
+                entry["matched"] = chosen
+                entry["paths"] = [
+                    self.path(workflow, step.paths[n][1], f"{here}.{key}[{n}].steps")
+                    for n in chosen
+                ]
+                if step.type == "branches" and not chosen:
+                    entry["paths"] = [self.path(workflow, step.otherwise, f"{here}.else")]
+            elif step.type == "reply_buttons":
+                entry["paths"] = [
+                    {
+                        "label": label,
+                        "steps": self.path(workflow, path, f"{here}.buttons[{n}].steps"),
+                    }
+                    for n, (label, path) in enumerate(step.paths)
+                ]
+            elif step.type == "run_workflow":
+                target = next(
+                    (w for w in self.catalog.by_id.values() if w.name == step.args["workflow"]),
+                    None,
+                )
+                if target is not None:
+                    entry["paths"] = [self.path(target, target.steps, f"{target.name}.steps")]
+            described.append(entry)
+        return described
+
+    @staticmethod
+    def words(step) -> str:
+        args = step.args
+        return {
+            "add_tag": lambda: f'tag the conversation "{args["tag"]}"',
+            "remove_tag": lambda: f'remove the tag "{args["tag"]}"',
+            "assign": lambda: (
+                "assign to "
+                + (
+                    f'teammate "{args["teammate"]}"'
+                    if args.get("teammate")
+                    else f'team "{args["team"]}"'
+                )
+                + (" (round robin)" if args.get("round_robin") else "")
+            ),
+            "unassign": lambda: "unassign the conversation",
+            "close": lambda: "close the conversation",
+            "reopen": lambda: "reopen the conversation",
+            "snooze": lambda: "snooze the conversation",
+            "set_priority": lambda: "mark as priority" if args["priority"] else "remove priority",
+            "apply_sla": lambda: f'apply the SLA "{args["sla"]}"',
+            "set_data": lambda: f"set {args['key']} to {args['value']!r}",
+            "add_note": lambda: "add an internal note",
+            "wait": lambda: "wait, then continue",
+            "branches": lambda: "take the first matching branch",
+            "apply_rules": lambda: "run every matching entry",
+            "run_workflow": lambda: f'continue in "{args["workflow"]}"',
+            "send_message": lambda: f"send the message: {args['body']}",
+            "reply_buttons": lambda: f"ask: {args['body']} (then wait for a choice)",
+            "collect_data": lambda: f"ask for {args['attribute']} (then wait for the answer)",
+            "handover": lambda: "hand over to the inbox",
+        }.get(step.type, lambda: step.type)()
