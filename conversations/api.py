@@ -110,6 +110,7 @@ class ContactViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = Contact.objects.select_related("company").order_by("id")
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
@@ -129,6 +130,7 @@ class TeammateSerializer(serializers.ModelSerializer):
 
 
 class TeammateViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = Teammate.objects.filter(is_active=True).order_by("username")
     serializer_class = TeammateSerializer
     permission_classes = [IsTeammate]
@@ -146,6 +148,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class TeamViewSet(viewsets.ModelViewSet):
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = Team.objects.prefetch_related("members").order_by("name")
     serializer_class = TeamSerializer
     permission_classes = [IsTeammateReadOrAdminWrite]
@@ -171,6 +174,7 @@ class SlaPolicySerializer(serializers.ModelSerializer):
 
 
 class SlaPolicyViewSet(viewsets.ModelViewSet):
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = SlaPolicy.objects.order_by("name")
     serializer_class = SlaPolicySerializer
     permission_classes = [IsTeammateReadOrAdminWrite]
@@ -328,6 +332,7 @@ class ConversationViewSet(
 ):
     """Conversations: teammates see all; a contact (messenger token) only its own."""
 
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     serializer_class = ConversationSerializer
     filterset_class = ConversationFilter
     permission_classes = [IsTeammateOrContact]

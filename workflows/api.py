@@ -78,6 +78,7 @@ def _document(request) -> dict:
 class WorkflowViewSet(viewsets.ModelViewSet):
     """Workflows in priority order within each trigger; admins write, teammates read."""
 
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = Workflow.objects.order_by("trigger", "priority", "id")
     serializer_class = WorkflowSerializer
     filterset_class = WorkflowFilter
@@ -181,6 +182,7 @@ class WorkflowRunFilter(filters.FilterSet):
 
 
 class WorkflowRunViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = runs_with_logs().order_by("-id")
     serializer_class = WorkflowRunSerializer
     filterset_class = WorkflowRunFilter

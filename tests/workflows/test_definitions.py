@@ -241,3 +241,20 @@ def test_changing_a_team_name_used_by_a_saved_workflow_is_caught_at_run_time(sup
 
     with pytest.raises(DefinitionError):
         workflow_update(workflow=workflow, document=workflow.document())
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"name": "X", "trigger": ["customer_any_message"], "steps": [{"type": "close"}]},
+        {"name": "X", "trigger": "customer_any_message", "steps": [{"type": ["close"]}]},
+        {"name": "X", "trigger": "customer_any_message", "steps": [{"type": "close"}],
+         "audience": {"rules": [{"attribute": "contact.plan", "operator": ["is"], "value": 1}]}},
+        {"name": ["X"], "trigger": "customer_any_message", "steps": [{"type": "close"}]},
+        {"name": "X", "trigger": "customer_any_message", "steps": [{"type": "close"}],
+         "trigger_options": {"state": {"a": 1}}},
+    ],
+)  # fmt: skip
+def test_values_of_the_wrong_json_type_anywhere_are_refused_not_crashed(document):
+    with pytest.raises(DefinitionError):
+        workflow_create(document=document)

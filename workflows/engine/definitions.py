@@ -204,7 +204,7 @@ def _trigger_options(trigger, options, errors) -> dict:
         "teammate_changed_state": {"state"},
         "customer_unresponsive": {"after"},
         "teammate_unresponsive": {"after"},
-    }.get(trigger, set())
+    }.get(trigger if isinstance(trigger, str) else "", set())
     for key in set(options) - allowed:
         errors.add(f"trigger_options.{key}", f"{trigger} has no option {key!r}.")
     if "state" in allowed and "state" in options:
@@ -265,7 +265,7 @@ class _Context:
             self.errors.add(place, 'A step is an object with a "type".')
             return None
         kind = doc.get("type")
-        if kind not in STEP_FIELDS:
+        if not isinstance(kind, str) or kind not in STEP_FIELDS:
             self.errors.add(f"{place}.type", f"Unknown step type {kind!r}.")
             return None
         for key in set(doc) - STEP_FIELDS[kind] - {"type"}:

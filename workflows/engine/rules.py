@@ -468,7 +468,7 @@ def compile_rule(document, place: str, errors: ErrorCollector) -> Rule | None:
     if kind is None:
         errors.add(f"{place}.attribute", f"Unknown attribute {attribute!r}.")
         return None
-    if operator not in OPERATORS[kind]:
+    if not isinstance(operator, str) or operator not in OPERATORS[kind]:
         allowed = ", ".join(sorted(OPERATORS[kind]))
         errors.add(
             f"{place}.operator",
