@@ -20,6 +20,7 @@ import threading
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from conversations import services
@@ -92,18 +93,41 @@ def process_conversation_events(conversation_id: int) -> int:
     """
     with transaction.atomic():
         try:
-            conversation = (
-                Conversation.objects.select_for_update(of=("self",))
-                .select_related("contact__company", "assignee", "team")
-                .get(pk=conversation_id)
-            )
+            conversation = _lock_for_processing(conversation_id)
         except Conversation.DoesNotExist:
             return 0
-        conversation._row_locked = True
         with _processing(conversation_id):
             processor = ConversationProcessor(conversation)
             handled = processor.run()
     return handled
+
+
+def interrupt_runs_of_workflow(workflow_id: int, reason: str) -> int:
+    """End every active run of a workflow (it is being deleted), each under its
+    conversation's lock, so bot inboxes are left and held-back assignments applied."""
+    conversation_ids = list(
+        WorkflowRun.objects.filter(workflow_id=workflow_id, status__in=WorkflowRun.ACTIVE)
+        .values_list("conversation_id", flat=True)
+        .distinct()
+    )
+    for conversation_id in conversation_ids:
+        with transaction.atomic():
+            conversation = _lock_for_processing(conversation_id)
+            processor = ConversationProcessor(conversation)
+            for run in [r for r in processor.runs if r.workflow_id == workflow_id]:
+                processor.end_run(run, Status.INTERRUPTED, f"Interrupted: {reason}")
+            processor.flush_logs()
+    return len(conversation_ids)
+
+
+def _lock_for_processing(conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("contact__company", "assignee", "team")
+        .get(pk=conversation_id)
+    )
+    conversation._row_locked = True
+    return conversation
 
 
 class ConversationProcessor:
@@ -124,10 +148,13 @@ class ConversationProcessor:
         self.message = None
         self.current_run = None
         self.logs = []
+        self.drop_deferred = False
 
     # --- the loop ---------------------------------------------------------------------
 
     def run(self) -> int:
+        """Events oldest first, each after the timers that were due before it; then the
+        timers due now; again while the workflows' own changes wrote new events."""
         handled = 0
         for _ in range(MAX_EVENT_ROUNDS):
             events = list(
@@ -135,25 +162,28 @@ class ConversationProcessor:
                     conversation_id=self.conversation.pk, processed_at__isnull=True
                 ).order_by("id")
             )
-            if not events:
-                break
             _take_new_events()
             for event in events:
+                self.resume_due_timers(due_by=event.created_at)
                 self.handle(event)
-            Event.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=self.now)
-            handled += len(events)
+            if events:
+                Event.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=self.now)
+                handled += len(events)
+            self.resume_due_timers(due_by=self.now)
             if not _take_new_events():
-                break  # the workflows changed nothing: no new events to read
+                break  # nothing new was written: no events left to read
         else:
             # Still more: let the next task continue after this commit.
             from workflows.tasks import process_conversation_events_task
 
             enqueue_on_commit(process_conversation_events_task, self.conversation.pk)
-        self.event = self.event_info = self.message = None
-        self.resume_due_timers()
+        self.flush_logs()
+        return handled
+
+    def flush_logs(self) -> None:
         if self.logs:
             WorkflowLog.objects.bulk_create(self.logs)
-        return handled
+            self.logs = []
 
     def handle(self, event: Event) -> None:
         self.event = event
@@ -228,7 +258,12 @@ class ConversationProcessor:
         reason = interruption_reason(info)
         active = self.active_customer_facing()
         if reason and active is not None:
-            self.end_run(active, Status.INTERRUPTED, f"Interrupted: {reason}")
+            # A teammate who assigned has decided: held-back assignments are dropped.
+            self.drop_deferred = info.type in ("assigned", "unassigned")
+            try:
+                self.end_run(active, Status.INTERRUPTED, f"Interrupted: {reason}")
+            finally:
+                self.drop_deferred = False
 
         self.resume_for_event(info)
 
@@ -265,7 +300,8 @@ class ConversationProcessor:
         if outcome.status == executor.WAITING:
             run.status = Status.WAITING
             run.waiting_for = outcome.waiting_for
-            run.wait = outcome.wait
+            # Events up to this one came before the wait: none of them may end it.
+            run.wait = {**outcome.wait, "after_event": self.latest_event_id()}
             run.resume_at = outcome.resume_at
             self.save_run(run, ["status", "cursor", "waiting_for", "wait", "resume_at"])
             if outcome.resume_at is not None:
@@ -308,16 +344,46 @@ class ConversationProcessor:
             run.save(update_fields=fields)
 
     def resume(self, run: WorkflowRun, why: str) -> None:
+        workflow = self.catalog.by_id.get(run.workflow_id)
+        after_wait = run.waiting_for in ("timer", "unsnooze")
+        if after_wait and run.is_customer_facing and workflow is not None:
+            # §6.4: a customer-facing run whose audience no longer matches ends here.
+            # Message rules are read against the message that started the run.
+            facts = self.facts_for_run(run)
+            matched, failures = workflow.audience.check(facts)
+            if not matched:
+                why_not = "; ".join(failure.describe() for failure in failures)
+                self.end_run(
+                    run, Status.INTERRUPTED, f"Interrupted: targeting no longer matches: {why_not}"
+                )
+                return
         run.status = Status.RUNNING
         run.waiting_for = ""
         run.resume_at = None
-        workflow = self.catalog.by_id.get(run.workflow_id)
         self.log(run, workflow, Kind.RESUMED, why)
         self.continue_run(run, RunState(run.workflow_id, run.is_customer_facing, run.cursor))
+
+    def latest_event_id(self) -> int:
+        latest = Event.objects.filter(conversation_id=self.conversation.pk).aggregate(Max("id"))
+        return latest["id__max"] or 0
+
+    def facts_for_run(self, run: WorkflowRun):
+        message = None
+        if run.event_id is not None:
+            payload = (
+                Event.objects.filter(pk=run.event_id).values_list("payload", "actor_type").first()
+            )
+            if payload and "body" in payload[0]:
+                message = (payload[0]["body"], payload[1])
+        return build_facts(
+            self.conversation, now=self.now, message=message, load_tags=self.tag_names
+        )
 
     def resume_for_event(self, info: EventInfo) -> None:
         """Runs waiting for this kind of event carry on (replies, choices, answers, unsnooze)."""
         for run in [r for r in self.runs if r.status == Status.WAITING]:
+            if info.id is not None and info.id <= run.wait.get("after_event", 0):
+                continue  # written before the question was asked or the wait began
             waiting_for = run.waiting_for
             if info.type == "customer_message" and info.actor_type == ActorType.CONTACT:
                 body = info.payload.get("body", "")
@@ -367,21 +433,22 @@ class ConversationProcessor:
         self._facts = None
         self.resume(run, f"The customer answered {attribute}")
 
-    def resume_due_timers(self) -> None:
-        """§6 timers: a wait that is due resumes, unless the audience no longer matches."""
-        for run in [r for r in self.runs if r.status == Status.WAITING]:
-            if run.resume_at is None or run.resume_at > self.now:
-                continue
-            workflow = self.catalog.by_id.get(run.workflow_id)
-            if run.is_customer_facing and workflow is not None:
-                matched, failures = workflow.audience.check(self.facts())
-                if not matched:
-                    why = "; ".join(failure.describe() for failure in failures)
-                    self.end_run(
-                        run, Status.INTERRUPTED, f"Interrupted: targeting no longer matches: {why}"
-                    )
-                    continue
-            self.resume(run, "The wait ended")
+    def resume_due_timers(self, *, due_by) -> None:
+        """§6 timers: a wait that is due resumes (unless its audience no longer matches)."""
+        due = [
+            run
+            for run in self.runs
+            if run.status == Status.WAITING
+            and run.resume_at is not None
+            and run.resume_at <= due_by
+        ]
+        if not due:
+            return
+        self.event = self.event_info = self.message = None
+        self._facts = None
+        for run in sorted(due, key=lambda run: run.resume_at):
+            if run in self.runs and run.status == Status.WAITING:
+                self.resume(run, "The wait ended")
 
     def apply_deferred_assignments(self) -> None:
         pending = list(
@@ -393,6 +460,17 @@ class ConversationProcessor:
             workflow = self.catalog.by_id.get(deferred.run.workflow_id)
             acting = self.acting(workflow) if workflow else Actor.system()
             target = step_actions.describe_assignment(deferred.assignee, deferred.team)
+            if self.drop_deferred:
+                deferred.applied_at = self.now
+                deferred.save(update_fields=["applied_at"])
+                self.log(
+                    deferred.run,
+                    workflow,
+                    Kind.DEFERRED_APPLIED,
+                    f"Deferred assignment to {target} dropped: "
+                    "a teammate assigned the conversation",
+                )
+                continue
             try:
                 services.conversation_assign(
                     conversation=self.conversation,
@@ -425,13 +503,24 @@ class ConversationProcessor:
         return self._tags
 
     def perform(self, run_state: RunState, workflow, step) -> str:
+        if step.type == "handover":
+            return self.hand_over(workflow, step)
         message = step_actions.perform(self.conversation, step, self.acting(workflow), self.now)
         if step.type in ("add_tag", "remove_tag"):
             self._tags = None
         self._facts = None
-        if step.type == "handover":
-            self.apply_deferred_assignments()
         return message
+
+    def hand_over(self, workflow, step) -> str:
+        """Leave the bot inbox; apply held-back assignments in the order recorded, then the
+        handover's own target, the latest decision."""
+        acting = self.acting(workflow)
+        services.conversation_set_bot_inbox(
+            conversation=self.conversation, in_bot_inbox=False, acting=acting
+        )
+        self.apply_deferred_assignments()
+        self._facts = None
+        return step_actions.perform(self.conversation, step, acting, self.now)
 
     def bot_busy(self) -> bool:
         return self.conversation.in_bot_inbox or self.active_customer_facing() is not None
@@ -512,7 +601,10 @@ class ConversationProcessor:
             self.current_run = previous
 
     def acting(self, workflow) -> Actor:
-        depth = self.event_info.depth + 1 if self.event_info else 1
+        if self.current_run is not None:
+            depth = self.current_run.depth + 1
+        else:
+            depth = self.event_info.depth + 1 if self.event_info else 1
         return Actor.workflow(workflow.id, workflow.name, depth=depth)
 
     def active_customer_facing(self) -> WorkflowRun | None:

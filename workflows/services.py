@@ -6,7 +6,12 @@ from django.db.models import Max
 
 from conversations.models import SlaPolicy, Team, Teammate
 from workflows.catalog import bump_catalog_version
-from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
+from workflows.engine.definitions import (
+    CUSTOMER_FACING_STEPS,
+    CompiledWorkflow,
+    References,
+    compile_definition,
+)
 from workflows.engine.errors import DefinitionError
 from workflows.models import Workflow
 
@@ -81,6 +86,14 @@ def workflow_update(*, workflow: Workflow, document) -> Workflow:
     """Validate and save a changed workflow; a new trigger puts it last in that trigger."""
     compiled = workflow_validate(document, workflow=workflow)
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    renamed = compiled.name.casefold() != workflow.name.casefold()
+    if workflow.trigger == "reusable" and (renamed or compiled.trigger != "reusable"):
+        callers = _callers_of(workflow)
+        if callers:
+            field = "name" if renamed else "trigger"
+            raise DefinitionError(
+                {field: [f"Run by {', '.join(callers)}: change those run_workflow steps first."]}
+            )
     if compiled.trigger != workflow.trigger:
         workflow.priority = _next_priority(compiled.trigger)
     _apply(workflow, compiled)
@@ -99,17 +112,26 @@ def workflow_set_status(*, workflow: Workflow, status: str) -> Workflow:
     return workflow
 
 
-@transaction.atomic
-def workflow_delete(*, workflow: Workflow) -> None:
-    callers = [
+def _callers_of(workflow: Workflow) -> list[str]:
+    return [
         row.name
         for row in Workflow.objects.exclude(pk=workflow.pk)
         if workflow.name.casefold() in _calls(row.steps)
     ]
+
+
+@transaction.atomic
+def workflow_delete(*, workflow: Workflow) -> None:
+    """Delete a workflow; its active runs end first (interrupted), so no conversation
+    stays in the bot inbox or keeps assignments held back."""
+    from workflows.orchestrator import interrupt_runs_of_workflow
+
+    callers = _callers_of(workflow)
     if callers:
         raise ValidationError(
             {"workflow": f"Used by {', '.join(callers)}: remove those run_workflow steps first."}
         )
+    interrupt_runs_of_workflow(workflow.pk, f'the workflow "{workflow.name}" was deleted')
     workflow.delete()
     bump_catalog_version()
 
@@ -129,19 +151,42 @@ def workflow_reorder(*, trigger: str, order: list[int]) -> list[Workflow]:
 
 def _after_change(workflow: Workflow) -> None:
     """Keep derived flags true and tell every process to recompile."""
-    if workflow.trigger == "reusable":
-        # A caller's customer-facing flag follows the reusable workflows it runs.
-        for caller in Workflow.objects.exclude(pk=workflow.pk):
-            if workflow.name.casefold() in _calls(caller.steps):
-                compiled = compile_definition(
-                    caller.document(),
-                    references_from_db(exclude_workflow_id=caller.pk),
-                )
-                if caller.is_background != compiled.is_background:
-                    Workflow.objects.filter(pk=caller.pk).update(
-                        is_background=compiled.is_background
-                    )
+    if workflow.trigger == "reusable" or _calls(workflow.steps):
+        refresh_customer_facing_flags()
+        workflow.refresh_from_db(fields=["is_background"])
     bump_catalog_version()
+
+
+def _has_customer_facing_step(steps) -> bool:
+    for step in steps or []:
+        if not isinstance(step, dict):
+            continue
+        if step.get("type") in CUSTOMER_FACING_STEPS:
+            return True
+        nested = step.get("branches", []) + step.get("rules", []) + step.get("buttons", [])
+        if any(isinstance(e, dict) and _has_customer_facing_step(e.get("steps")) for e in nested):
+            return True
+        if _has_customer_facing_step(step.get("else")):
+            return True
+    return False
+
+
+def refresh_customer_facing_flags() -> None:
+    """A workflow is customer-facing if a step of its own is, or if any reusable workflow
+    it runs is, at any depth: computed to a fixed point over all workflows."""
+    rows = list(Workflow.objects.only("id", "name", "trigger", "steps", "is_background"))
+    facing = {row.pk: _has_customer_facing_step(row.steps) for row in rows}
+    by_name = {row.name.casefold(): row.pk for row in rows if row.trigger == "reusable"}
+    calls = {row.pk: [by_name[n] for n in _calls(row.steps) if n in by_name] for row in rows}
+    changed = True
+    while changed:
+        changed = False
+        for pk, callees in calls.items():
+            if not facing[pk] and any(facing[callee] for callee in callees):
+                facing[pk] = changed = True
+    for row in rows:
+        if row.is_background == facing[row.pk]:
+            Workflow.objects.filter(pk=row.pk).update(is_background=not facing[row.pk])
 
 
 def workflows_export() -> list[dict]:

@@ -124,7 +124,7 @@ def _perform(conversation, step: Step, acting: Actor, now) -> str:
     if kind == "handover":
         assignee = find_teammate(args["teammate"]) if args.get("teammate") else None
         team = find_team(args["team"]) if args.get("team") else None
-        services.conversation_set_bot_inbox(in_bot_inbox=False, **common)
+        services.conversation_set_bot_inbox(in_bot_inbox=False, **common)  # no-op if out
         if assignee or team:
             services.conversation_assign(assignee=assignee, team=team, **common)
             return f"Handed the conversation over to {describe_assignment(assignee, team)}"

@@ -85,7 +85,10 @@ def advance(run: RunState, workflows: dict, port: Port) -> Outcome:
         workflow = workflows.get(current["workflow"])
         if workflow is None:
             return Outcome(FAILED, reason="its workflow was deleted while it ran")
-        steps = steps_at(workflow.steps, current["path"])
+        try:
+            steps = steps_at(workflow.steps, current["path"])
+        except (IndexError, KeyError, TypeError, AttributeError):
+            return Outcome(FAILED, reason="its workflow was edited while it waited")
         if current["index"] >= len(steps):
             run.cursor.pop()
             continue
