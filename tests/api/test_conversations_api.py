@@ -266,3 +266,17 @@ def test_a_body_holding_markup_is_stored_and_returned_as_text(teammate_api, cust
     parts = teammate_api.get(f"/api/conversations/{body['id']}/parts/").json()["results"]
 
     assert parts[-1]["body"] == "<script>alert(1)</script>"
+
+
+def test_a_body_over_the_upload_limit_is_a_400_not_a_500(teammate_api, customer, settings):
+    conversation = services.conversation_open(contact=customer, body="Hello")
+    huge = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
+
+    response = teammate_api.post(
+        f"/api/conversations/{conversation.pk}/reply/",
+        {"type": "admin", "body": huge},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert conversation.parts.count() == 2
