@@ -12,7 +12,12 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-setup: $(BIN)/.installed
+# Front-end libraries from npm, exactly as package-lock.json pins them.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+setup: $(BIN)/.installed node_modules/.installed
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput

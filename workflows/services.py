@@ -237,3 +237,15 @@ def workflows_import(documents: list) -> list[Workflow]:
         )
         workflow_reorder(trigger=trigger, order=ids + rest)
     return [saved[position] for position in sorted(saved)]
+
+
+@transaction.atomic
+def workflow_duplicate(*, workflow: Workflow) -> Workflow:
+    """A draft copy named "<name> (copy)", "<name> (copy 2)", …, last in its trigger."""
+    base = f"{workflow.name} (copy"
+    number = 1
+    name = f"{base})"
+    while Workflow.objects.filter(name__iexact=name).exists():
+        number += 1
+        name = f"{base} {number})"
+    return workflow_create(document={**workflow.document(), "name": name, "status": "draft"})

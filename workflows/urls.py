@@ -1,0 +1,17 @@
+from django.urls import path
+
+from workflows import views, views_editor, views_reports
+
+app_name = "workflows"
+
+urlpatterns = [
+    path("", views.WorkflowListView.as_view(), name="list"),
+    path("reorder/", views.WorkflowReorderView.as_view(), name="reorder"),
+    path("new/", views_editor.WorkflowCreateView.as_view(), name="new"),
+    path("<int:pk>/edit/", views_editor.WorkflowEditView.as_view(), name="edit"),
+    path("<int:pk>/status/", views.WorkflowStatusView.as_view(), name="status"),
+    path("<int:pk>/duplicate/", views.WorkflowDuplicateView.as_view(), name="duplicate"),
+    path("<int:pk>/delete/", views.WorkflowDeleteView.as_view(), name="delete"),
+    path("<int:pk>/test/", views_reports.WorkflowTestRunView.as_view(), name="test"),
+    path("<int:pk>/report/", views_reports.WorkflowReportView.as_view(), name="report"),
+]

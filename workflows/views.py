@@ -1,0 +1,137 @@
+"""Builder pages: the list (filters, drag to reorder, toggle, duplicate, delete)."""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+from django.views.generic import TemplateView
+from django_filters import rest_framework as filters
+
+from workflows import services
+from workflows.api import WorkflowFilter
+from workflows.engine.definitions import STATUSES, TRIGGERS
+from workflows.engine.errors import DefinitionError
+from workflows.models import Workflow
+from workflows.permissions import AdminRequiredMixin, TeammateRequiredMixin
+
+TRIGGER_LABELS = {
+    "customer_opened_conversation": "Customer opens a new conversation",
+    "customer_first_message": "Customer sends their first message",
+    "customer_any_message": "Customer sends any message",
+    "teammate_changed_state": "Teammate changes the conversation state",
+    "teammate_replied": "Teammate replies",
+    "teammate_added_note": "Teammate adds a note",
+    "conversation_assigned": "Conversation assigned",
+    "customer_unresponsive": "Customer unresponsive",
+    "teammate_unresponsive": "Teammate unresponsive",
+    "sla_missed": "SLA missed",
+    "reusable": "Reusable (run by other workflows)",
+}
+
+
+class WorkflowPageFilter(WorkflowFilter):
+    """The API's filters with words for people."""
+
+    status = filters.ChoiceFilter(
+        choices=[(s, s.title()) for s in STATUSES], empty_label="Any status"
+    )
+    trigger = filters.ChoiceFilter(choices=list(TRIGGER_LABELS.items()), empty_label="Any trigger")
+    is_background = filters.BooleanFilter(
+        label="Background",
+        widget=forms.Select(
+            choices=[
+                ("", "All workflows"),
+                ("true", "Background only"),
+                ("false", "Customer-facing only"),
+            ]
+        ),
+    )
+
+
+class WorkflowListView(TeammateRequiredMixin, TemplateView):
+    template_name = "workflows/list.html"
+
+    def get_context_data(self, **kwargs):
+        filterset = WorkflowPageFilter(
+            self.request.GET or None,
+            queryset=Workflow.objects.order_by("trigger", "priority", "id"),
+        )
+        workflows = filterset.qs  # unbound: all; invalid: none, with the errors shown
+        groups = []
+        for trigger in TRIGGERS:
+            members = [w for w in workflows if w.trigger == trigger]
+            if members:
+                groups.append(
+                    {"trigger": trigger, "label": TRIGGER_LABELS[trigger], "workflows": members}
+                )
+        return {
+            **super().get_context_data(**kwargs),
+            "filterset": filterset,
+            "groups": groups,
+            "can_edit": self.request.user.is_workspace_admin,
+            "filtered": bool(self.request.GET),
+        }
+
+
+class WorkflowReorderView(AdminRequiredMixin, View):
+    """Drag and drop saves at once: the new order of one trigger's workflows."""
+
+    def post(self, request):
+        try:
+            payload = json.loads(request.body or b"{}")
+            order = [int(pk) for pk in payload.get("order", [])]
+            services.workflow_reorder(trigger=str(payload.get("trigger", "")), order=order)
+        except (ValueError, TypeError, AttributeError):
+            return JsonResponse({"order": ["A list of workflow ids."]}, status=400)
+        except ValidationError as error:
+            return JsonResponse(error.message_dict, status=400)
+        return JsonResponse({"order": order})
+
+
+class WorkflowStatusView(AdminRequiredMixin, View):
+    """Live / paused toggle."""
+
+    def post(self, request, pk):
+        workflow = get_object_or_404(Workflow, pk=pk)
+        status = "paused" if workflow.status == Workflow.Status.LIVE else "live"
+        services.workflow_set_status(workflow=workflow, status=status)
+        messages.success(request, f'"{workflow.name}" is now {status}.')
+        return redirect("workflows:list")
+
+
+class WorkflowDuplicateView(AdminRequiredMixin, View):
+    def post(self, request, pk):
+        original = get_object_or_404(Workflow, pk=pk)
+        copy = services.workflow_duplicate(workflow=original)
+        messages.success(request, f'Duplicated as "{copy.name}" (a draft).')
+        return redirect("workflows:edit", pk=copy.pk)
+
+
+class WorkflowDeleteView(AdminRequiredMixin, TemplateView):
+    """A confirmation page, then the delete."""
+
+    template_name = "workflows/confirm_delete.html"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "workflow": get_object_or_404(Workflow, pk=self.kwargs["pk"]),
+        }
+
+    def post(self, request, pk):
+        workflow = get_object_or_404(Workflow, pk=pk)
+        try:
+            services.workflow_delete(workflow=workflow)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("workflows:list")
+        messages.success(request, f'Deleted "{workflow.name}".')
+        return redirect("workflows:list")
+
+
+def definition_error_response(error: DefinitionError) -> HttpResponse:
+    return JsonResponse(error.errors, status=400)
