@@ -55,3 +55,10 @@ format: setup
 
 clean:
 	rm -rf var staticfiles .pytest_cache
+
+# The inbox pages at 100,000 conversations (PostgreSQL: DATABASE_URL=postgres://…).
+bench-inbox: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_scale --conversations $${SCALE:-100000}
+	$(BIN)/python manage.py bench_inbox

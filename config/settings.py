@@ -120,7 +120,7 @@ STATICFILES_DIRS = [
 STATICFILES_DIRS = [d for d in STATICFILES_DIRS if (d[1] if isinstance(d, tuple) else d).exists()]
 
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/workflows/"
+LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 REST_FRAMEWORK = {
@@ -150,6 +150,7 @@ SPECTACULAR_SETTINGS = {
 
 # While a customer-facing workflow runs, its conversation sits in the bot inbox.
 BOT_INBOX_ENABLED = env_bool("BOT_INBOX_ENABLED", True)
+MESSENGER_DEMO_PICKER = env_bool("MESSENGER_DEMO_PICKER", DEBUG)
 OFFICE_HOURS_TIME_ZONE = env_str("OFFICE_HOURS_TIME_ZONE", "UTC")
 
 # --- Celery: all background work (DESIGN.md §2) ---------------------------------------

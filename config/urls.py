@@ -29,5 +29,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("workflows/", include("workflows.urls")),
-    path("", RedirectView.as_view(url="/workflows/", permanent=False)),
+    path("inbox/", include("inbox.urls")),
+    path("messenger/", include("inbox.messenger_urls")),
+    path("", RedirectView.as_view(url="/inbox/", permanent=False)),
 ]

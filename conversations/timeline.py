@@ -8,6 +8,8 @@ STATE_WORDS = {"open": "reopened", "closed": "closed", "snoozed": "snoozed"}
 def describe_part(part: Part) -> str:
     """One sentence saying what the part records, e.g. "Alice closed the conversation"."""
     who = part.author_name or part.get_author_type_display()
+    if part.author_type == "workflow":
+        who = f'Workflow "{who}"'
     details = part.details or {}
     kind = part.part_type
     if kind in (PartType.CUSTOMER_MESSAGE, PartType.TEAMMATE_REPLY, PartType.BOT_MESSAGE):

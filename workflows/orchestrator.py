@@ -554,7 +554,8 @@ class ConversationProcessor:
                 kind=kind,
                 message=message,
                 details=details or {},
-                created_at=self.now,
+                # The moment it happened, so the timeline interleaves it with the parts.
+                created_at=timezone.now(),
             )
         )
 

@@ -1,0 +1,74 @@
+"""Small flat forms for the inbox: filters, the composer and each action."""
+
+from django import forms
+
+from conversations.models import Conversation, Team, Teammate
+from conversations.validation import MAX_BODY_LENGTH
+
+VIEW_CHOICES = ["mine", "unassigned", "bot", "all"]
+SNOOZE_PRESETS = [
+    ("1h", "1 hour"),
+    ("4h", "4 hours"),
+    ("tomorrow", "Tomorrow 9:00"),
+    ("next_week", "Next Monday 9:00"),
+    ("custom", "Custom time"),
+]
+
+
+class InboxFilterForm(forms.Form):
+    view = forms.CharField(required=False)
+    state = forms.ChoiceField(choices=Conversation.State.choices, required=False)
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    sort = forms.ChoiceField(
+        choices=[("waiting", "Waiting longest"), ("newest", "Newest activity")], required=False
+    )
+    after = forms.CharField(required=False, max_length=200)
+
+    def clean_view(self):
+        view = self.cleaned_data.get("view") or "mine"
+        if view in VIEW_CHOICES:
+            return view
+        if (
+            view.startswith("team-")
+            and view[5:].isdigit()
+            and Team.objects.filter(pk=view[5:]).exists()
+        ):
+            return view
+        raise forms.ValidationError("Unknown inbox.")
+
+
+class ComposerForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a reply or a note…"}),
+        max_length=MAX_BODY_LENGTH,
+        strip=True,
+    )
+    kind = forms.ChoiceField(choices=[("reply", "Reply"), ("note", "Note")], initial="reply")
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=Teammate.objects.filter(is_active=True), required=False, empty_label="Nobody"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label="No team"
+    )
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(max_length=64, label="Tag")
+
+
+class SnoozeForm(forms.Form):
+    preset = forms.ChoiceField(choices=SNOOZE_PRESETS, initial="1h")
+    until = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label="Until",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("preset") == "custom" and not data.get("until"):
+            self.add_error("until", "Pick a date and time.")
+        return data

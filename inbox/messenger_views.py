@@ -1,0 +1,218 @@
+"""The customer Messenger (DESIGN.md §8): a contact opens conversations, writes, sees
+teammates' replies and bot messages, and answers reply buttons and questions.
+
+Contacts are not Django users: the contact is kept in the session under
+`messenger_contact_id`, set by the link carrying its messenger token (or, in demos, by
+picking a contact). Every page checks the conversation belongs to that contact, and every
+change is one call to a conversation service acting as the contact.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Left
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from conversations import services
+from conversations.actors import Actor
+from conversations.api import CONTACT_VISIBLE_PARTS
+from conversations.models import Contact, Conversation, Part, PartType
+from inbox.messenger_forms import MessageForm
+
+SESSION_KEY = "messenger_contact_id"
+# The Messenger shows the newest conversations and the latest parts of one conversation.
+MAX_CONVERSATIONS = 50
+MAX_PARTS = 200
+MAX_DEMO_CONTACTS = 50
+PREVIEW_LENGTH = 140
+
+
+# --- who is the customer ----------------------------------------------------------------
+
+
+def session_contact(request) -> Contact | None:
+    """The contact signed in to the Messenger in this session, if any (and still there)."""
+    pk = request.session.get(SESSION_KEY)
+    if pk is None:
+        return None
+    contact = Contact.objects.filter(pk=pk).first()
+    if contact is None:
+        request.session.pop(SESSION_KEY, None)
+    return contact
+
+
+def sign_in(request, contact: Contact) -> None:
+    # A new session key on every sign-in: a key planted before it is worth nothing after.
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = contact.pk
+
+
+def own_conversation(request, pk: int) -> tuple[Contact, Conversation]:
+    """The signed-in contact and its conversation `pk`; anything else is a 404."""
+    contact = session_contact(request)
+    if contact is None:
+        raise Http404("No contact is signed in to the Messenger.")
+    conversation = get_object_or_404(Conversation, pk=pk, contact=contact)
+    return contact, conversation
+
+
+def page(request, template: str, context: dict, status: int = 200):
+    context = {"demo_picker": settings.MESSENGER_DEMO_PICKER, **context}
+    return render(request, template, context, status=status)
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def home(request):
+    """Sign in by token, pick a demo contact, or list the contact's conversations."""
+    token = request.GET.get("token")
+    if token is not None:
+        contact = Contact.objects.filter(messenger_token=token.strip()).first() if token else None
+        if contact is None:
+            return page(request, "messenger/signed_out.html", {"invalid_link": True}, status=404)
+        sign_in(request, contact)
+        return redirect("messenger:home")  # the token leaves the address bar and history
+
+    contact = session_contact(request)
+    if contact is None:
+        if request.method == "POST":
+            return redirect("messenger:home")
+        if settings.MESSENGER_DEMO_PICKER:
+            contacts = Contact.objects.select_related("company").order_by("name", "id")
+            return page(
+                request, "messenger/picker.html", {"contacts": contacts[:MAX_DEMO_CONTACTS]}
+            )
+        return page(request, "messenger/signed_out.html", {"invalid_link": False})
+
+    form = MessageForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            conversation = services.conversation_open(
+                contact=contact, body=form.cleaned_data["body"], acting=Actor.contact(contact)
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("messenger:conversation", pk=conversation.pk)
+    status = 400 if form.is_bound else 200
+    context = {"contact": contact, "form": form, "conversations": conversation_list(contact)}
+    return page(request, "messenger/home.html", context, status=status)
+
+
+def conversation_list(contact: Contact) -> list[Conversation]:
+    """The contact's conversations with their latest visible message, newest first."""
+    latest = Part.objects.filter(
+        conversation=OuterRef("pk"), part_type__in=CONTACT_VISIBLE_PARTS
+    ).order_by("-created_at", "-id")
+    conversations = contact.conversations.annotate(
+        last_at=Subquery(latest.values("created_at")[:1]),
+        last_type=Subquery(latest.values("part_type")[:1]),
+        last_preview=Subquery(
+            latest.annotate(preview=Left("body", PREVIEW_LENGTH + 1)).values("preview")[:1]
+        ),
+    ).order_by(F("last_at").desc(nulls_last=True), "-created_at", "-id")
+    return list(conversations[:MAX_CONVERSATIONS])
+
+
+@require_POST
+def pick_contact(request):
+    """Demo only: sign in as the contact picked from the list."""
+    if not settings.MESSENGER_DEMO_PICKER:
+        raise Http404("Picking a contact is switched off.")
+    raw = request.POST.get("contact", "")
+    contact = (
+        Contact.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 16 else None
+    )
+    if contact is None:
+        raise Http404("No such contact.")
+    sign_in(request, contact)
+    return redirect("messenger:home")
+
+
+@require_POST
+def sign_out(request):
+    # Only the Messenger's key: a teammate signed in in the same browser stays signed in.
+    request.session.pop(SESSION_KEY, None)
+    return redirect("messenger:home")
+
+
+@require_http_methods(["GET", "POST"])
+def conversation_detail(request, pk):
+    """The conversation as the customer sees it, and the customer's next message."""
+    if request.method == "GET" and session_contact(request) is None:
+        return redirect("messenger:home")
+    contact, conversation = own_conversation(request, pk)
+    form = MessageForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.conversation_customer_message(
+                conversation=conversation,
+                body=form.cleaned_data["body"],
+                acting=Actor.contact(contact),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("messenger:conversation", pk=conversation.pk)
+    if form.is_bound:
+        conversation.refresh_from_db()
+    context = {"contact": contact, "conversation": conversation, "form": form}
+    context.update(live_context(conversation))
+    status = 400 if form.is_bound else 200
+    return page(request, "messenger/conversation.html", context, status=status)
+
+
+@require_GET
+def conversation_timeline(request, pk):
+    """The polled part of the conversation: its timeline and any reply buttons.
+
+    `?v=` carries the version the page shows; when nothing changed the answer is 204 and
+    htmx leaves the page alone (a button under the customer's finger stays put).
+    """
+    _, conversation = own_conversation(request, pk)
+    if request.GET.get("v") and request.GET["v"] == version_of(conversation):
+        return HttpResponse(status=204)
+    return render(request, "messenger/_live.html", live_context(conversation))
+
+
+# --- the timeline -----------------------------------------------------------------------
+
+
+def visible_parts(conversation: Conversation):
+    return conversation.parts.filter(part_type__in=CONTACT_VISIBLE_PARTS)
+
+
+def version_of(conversation: Conversation, last_part_id: int | None = None) -> str:
+    """Changes when a visible part is added or the conversation's state changes."""
+    if last_part_id is None:
+        last_part_id = (
+            visible_parts(conversation).order_by("-created_at", "-id").values_list("id", flat=True)
+        ).first()
+    return f"{last_part_id or 0}-{conversation.state}"
+
+
+def live_context(conversation: Conversation) -> dict:
+    latest = list(visible_parts(conversation).order_by("-created_at", "-id")[: MAX_PARTS + 1])
+    earlier_hidden = len(latest) > MAX_PARTS
+    parts = latest[:MAX_PARTS][::-1]
+    last = parts[-1] if parts else None
+    buttons, question = [], None
+    if last is not None and last.part_type == PartType.BOT_MESSAGE:
+        details = last.details if isinstance(last.details, dict) else {}
+        labels = details.get("buttons")
+        if isinstance(labels, list):
+            buttons = [label for label in labels if isinstance(label, str) and label.strip()]
+        if isinstance(details.get("collect"), str):
+            question = details["collect"]
+    return {
+        "conversation": conversation,
+        "parts": parts,
+        "earlier_hidden": earlier_hidden,
+        "buttons": buttons,
+        "question": question,
+        "version": version_of(conversation, last.pk if last else 0),
+    }

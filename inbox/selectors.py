@@ -1,0 +1,206 @@
+"""Reads for the inbox: which conversations an inbox shows, its counts, one page of it,
+and a conversation's timeline with the workflow activity in words."""
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from conversations.models import Conversation, Part, PartType, Team
+from conversations.timeline import describe_part
+from workflows.models import WorkflowLog
+
+PAGE_SIZE = 25
+MESSAGE_PARTS = [
+    PartType.CUSTOMER_MESSAGE,
+    PartType.TEAMMATE_REPLY,
+    PartType.BOT_MESSAGE,
+    PartType.NOTE,
+]
+# "Waiting longest" puts conversations nobody waits on last.
+NOT_WAITING = datetime(9999, 1, 1, tzinfo=UTC)
+# Workflow decisions shown in the timeline (step results show as the parts they wrote).
+TIMELINE_LOG_KINDS = [
+    WorkflowLog.Kind.STARTED,
+    WorkflowLog.Kind.SKIPPED,
+    WorkflowLog.Kind.NOT_MATCHED,
+    WorkflowLog.Kind.DEFERRED,
+    WorkflowLog.Kind.DEFERRED_APPLIED,
+    WorkflowLog.Kind.WAITING,
+    WorkflowLog.Kind.RESUMED,
+    WorkflowLog.Kind.INTERRUPTED,
+    WorkflowLog.Kind.COMPLETED,
+    WorkflowLog.Kind.FAILED,
+    WorkflowLog.Kind.CHAIN_CUT,
+]
+
+
+def inbox_queryset(user, view: str, state: str):
+    conversations = Conversation.objects.filter(state=state)
+    if view == "mine":
+        return conversations.filter(assignee=user)
+    if view == "unassigned":
+        return conversations.filter(assignee__isnull=True, team__isnull=True, in_bot_inbox=False)
+    if view == "bot":
+        return conversations.filter(in_bot_inbox=True)
+    if view.startswith("team-"):
+        return conversations.filter(team_id=int(view[len("team-") :]))
+    return conversations
+
+
+def inbox_counts(user, state: str) -> dict:
+    """Counts of every inbox for one state: two queries whatever the number of teams."""
+    counts = Conversation.objects.filter(state=state).aggregate(
+        all=Count("pk"),
+        mine=Count("pk", filter=Q(assignee=user)),
+        unassigned=Count(
+            "pk", filter=Q(assignee__isnull=True, team__isnull=True, in_bot_inbox=False)
+        ),
+        bot=Count("pk", filter=Q(in_bot_inbox=True)),
+    )
+    per_team = dict(
+        Conversation.objects.filter(state=state, team__isnull=False)
+        .values_list("team")
+        .annotate(count=Count("pk"))
+        .values_list("team", "count")
+    )
+    counts["teams"] = [(team, per_team.get(team.pk, 0)) for team in Team.objects.order_by("name")]
+    return counts
+
+
+def search(conversations, text: str):
+    text = text.strip()
+    if not text:
+        return conversations
+    in_messages = Part.objects.filter(
+        conversation=OuterRef("pk"), part_type__in=MESSAGE_PARTS, body__icontains=text
+    )
+    return conversations.filter(
+        Q(contact__name__icontains=text) | Q(contact__email__icontains=text) | Exists(in_messages)
+    )
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        moment, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(moment), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Page:
+    conversations: list
+    next_cursor: str | None
+
+
+def inbox_page(conversations, sort: str, after: str | None, size: int = PAGE_SIZE) -> Page:
+    """One page, keyset-paginated: the cost does not grow with how far one pages."""
+    last_message = (
+        Part.objects.filter(conversation=OuterRef("pk"), part_type__in=MESSAGE_PARTS)
+        .order_by("-created_at", "-id")
+        .values("body")[:1]
+    )
+    rows = conversations.select_related("contact", "assignee", "team").annotate(
+        last_message=Subquery(last_message),
+        sort_key=Coalesce("waiting_since", Value(NOT_WAITING))
+        if sort == "waiting"
+        else Coalesce("updated_at", "created_at"),
+    )
+    position = decode_cursor(after) if after else None
+    if sort == "waiting":
+        rows = rows.order_by("sort_key", "id")
+        if position:
+            rows = rows.filter(
+                Q(sort_key__gt=position[0]) | Q(sort_key=position[0], id__gt=position[1])
+            )
+    else:
+        rows = rows.order_by("-sort_key", "-id")
+        if position:
+            rows = rows.filter(
+                Q(sort_key__lt=position[0]) | Q(sort_key=position[0], id__lt=position[1])
+            )
+    found = list(rows.prefetch_related("tags")[: size + 1])
+    next_cursor = None
+    if len(found) > size:
+        found = found[:size]
+        next_cursor = encode_cursor(found[-1].sort_key, found[-1].pk)
+    return Page(found, next_cursor)
+
+
+@dataclass
+class TimelineItem:
+    kind: str  # customer, teammate, note, bot, activity, workflow
+    when: datetime
+    text: str
+    author: str = ""
+    buttons: tuple = ()
+
+
+def timeline(conversation) -> list[TimelineItem]:
+    """Messages, notes, changes and workflow decisions, oldest first."""
+    items = []
+    for part in conversation.parts.order_by("created_at", "id"):
+        kind = {
+            PartType.CUSTOMER_MESSAGE: "customer",
+            PartType.TEAMMATE_REPLY: "teammate",
+            PartType.NOTE: "note",
+            PartType.BOT_MESSAGE: "bot",
+        }.get(part.part_type, "activity")
+        text = part.body if kind != "activity" else describe_part(part)
+        buttons = tuple((part.details or {}).get("buttons", ())) if kind == "bot" else ()
+        items.append(TimelineItem(kind, part.created_at, text, part.author_name, buttons))
+    logs = WorkflowLog.objects.filter(conversation=conversation, kind__in=TIMELINE_LOG_KINDS)
+    for log in logs.select_related("workflow").order_by("id"):
+        items.append(TimelineItem("workflow", log.created_at, workflow_words(log)))
+    items.sort(key=lambda item: item.when)
+    return items
+
+
+def workflow_words(log: WorkflowLog) -> str:
+    """A workflow decision as a sentence: 'Workflow "B" did not start: "A" was active'."""
+    name = f'Workflow "{log.workflow.name}"' if log.workflow else "Workflows"
+    message = log.message
+    kind = log.kind
+    if kind == WorkflowLog.Kind.STARTED:
+        return f"{name} started"
+    if kind in (WorkflowLog.Kind.SKIPPED, WorkflowLog.Kind.NOT_MATCHED):
+        if message.startswith("Did not start: "):
+            return f"{name} did not start: {message[len('Did not start: ') :]}"
+        return message
+    if kind == WorkflowLog.Kind.COMPLETED:
+        return f"{name} finished"
+    if kind == WorkflowLog.Kind.INTERRUPTED:
+        return f"{name} was interrupted: {message.removeprefix('Interrupted: ')}"
+    if kind == WorkflowLog.Kind.FAILED:
+        return f"{name} failed: {message.removeprefix('Failed: ')}"
+    if kind == WorkflowLog.Kind.CHAIN_CUT:
+        return message
+    return f"{name}: {message}"
+
+
+def sla_badge(conversation, now: datetime) -> dict | None:
+    """The nearest SLA target: time left, or missed."""
+    if conversation.sla_policy_id is None:
+        return None
+    targets = []
+    if conversation.first_reply_due_at and conversation.first_teammate_reply_at is None:
+        targets.append(("First reply", conversation.first_reply_due_at))
+    if conversation.next_reply_due_at and conversation.waiting_since:
+        targets.append(("Next reply", conversation.next_reply_due_at))
+    if conversation.close_due_at and conversation.state != Conversation.State.CLOSED:
+        targets.append(("Close", conversation.close_due_at))
+    if not targets:
+        return {"label": f"SLA {conversation.sla_policy.name}: met", "missed": False}
+    label, due = min(targets, key=lambda target: target[1])
+    minutes = int(abs((due - now).total_seconds()) // 60)
+    span = f"{minutes // 60}h {minutes % 60}m" if minutes >= 60 else f"{minutes}m"
+    if due < now:
+        return {"label": f"{label} missed {span} ago", "missed": True}
+    return {"label": f"{label} due in {span}", "missed": False}

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from inbox import views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("", views.inbox_list, name="list"),
+    path("away/", views.toggle_away, name="away"),
+    path("conversations/<int:pk>/", views.conversation_detail, name="conversation"),
+    path("conversations/<int:pk>/reply/", views.reply, name="reply"),
+    path("conversations/<int:pk>/assign/", views.assign, name="assign"),
+    path("conversations/<int:pk>/tags/", views.add_tag, name="add_tag"),
+    path("conversations/<int:pk>/tags/<str:name>/remove/", views.remove_tag, name="remove_tag"),
+    path("conversations/<int:pk>/priority/", views.set_priority, name="priority"),
+    path("conversations/<int:pk>/snooze/", views.snooze, name="snooze"),
+    path("conversations/<int:pk>/close/", views.change_state, {"state": "close"}, name="close"),
+    path("conversations/<int:pk>/reopen/", views.change_state, {"state": "reopen"}, name="reopen"),
+]

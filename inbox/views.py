@@ -1,0 +1,224 @@
+"""The teammate inbox: inboxes with counts, the conversation with its timeline, and every
+action — each one call to a conversation service, exactly as the API and workflows."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from conversations import services
+from conversations.actors import Actor
+from conversations.models import Conversation
+from conversations.office_hours import workspace_zone
+from inbox import selectors
+from inbox.forms import AssignForm, ComposerForm, InboxFilterForm, SnoozeForm, TagForm
+
+
+@login_required
+def inbox_list(request):
+    filters = InboxFilterForm(request.GET)
+    filters.is_valid()
+    view = filters.cleaned_data.get("view") or "mine"
+    state = filters.cleaned_data.get("state") or Conversation.State.OPEN
+    sort = filters.cleaned_data.get("sort") or "waiting"
+    query = filters.cleaned_data.get("q", "")
+    conversations = selectors.search(selectors.inbox_queryset(request.user, view, state), query)
+    page = selectors.inbox_page(conversations, sort, filters.cleaned_data.get("after"))
+    context = {
+        "filters": filters,
+        "view": view,
+        "state": state,
+        "sort": sort,
+        "query": query,
+        "page": page,
+        "counts": selectors.inbox_counts(request.user, state),
+        "states": Conversation.State.choices,
+    }
+    template = "inbox/_list_panel.html" if request.headers.get("HX-Request") else "inbox/list.html"
+    return render(request, template, context)
+
+
+def snooze_until(form: SnoozeForm, now: datetime) -> datetime:
+    preset = form.cleaned_data["preset"]
+    if preset == "custom":
+        moment = form.cleaned_data["until"]
+        return (
+            moment if timezone.is_aware(moment) else timezone.make_aware(moment, workspace_zone())
+        )
+    if preset in ("1h", "4h"):
+        return now + timedelta(hours=int(preset[0]))
+    local = now.astimezone(workspace_zone())
+    days = 1 if preset == "tomorrow" else (7 - local.weekday()) or 7
+    day = (local + timedelta(days=days)).date()
+    return datetime.combine(day, time(9), tzinfo=workspace_zone())
+
+
+def render_conversation(request, conversation, status=200, **forms):
+    context = {
+        "conversation": conversation,
+        "contact": conversation.contact,
+        "items": selectors.timeline(conversation),
+        "sla": selectors.sla_badge(conversation, timezone.now()),
+        "tags": list(conversation.tags.all()),
+        "composer": forms.get("composer") or ComposerForm(),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(initial={"assignee": conversation.assignee_id, "team": conversation.team_id}),
+        "tag_form": forms.get("tag_form") or TagForm(),
+        "snooze_form": forms.get("snooze_form") or SnoozeForm(),
+    }
+    if request.headers.get("HX-Request") and request.GET.get("partial") == "timeline":
+        return render(request, "inbox/_timeline.html", context)
+    return render(request, "inbox/conversation.html", context, status=status)
+
+
+def load(pk) -> Conversation:
+    return get_object_or_404(
+        Conversation.objects.select_related("contact__company", "assignee", "team", "sla_policy"),
+        pk=pk,
+    )
+
+
+@login_required
+def conversation_detail(request, pk):
+    return render_conversation(request, load(pk))
+
+
+# A service names its argument; the form may call it otherwise.
+SERVICE_FIELD_ON_FORM = {"snoozed_until": "until", "teammate": "body"}
+
+
+def _act(request, pk, form_name, form, change):
+    """Validate the form, call the service; errors go back beside the field, nothing saved."""
+    conversation = load(pk)
+    if form is not None and not form.is_valid():
+        return render_conversation(request, conversation, status=400, **{form_name: form})
+    try:
+        change(conversation, Actor.teammate(request.user))
+    except ValidationError as error:
+        target = form or ComposerForm()
+        for field, field_errors in error.message_dict.items():
+            field = SERVICE_FIELD_ON_FORM.get(field, field)
+            name = field if field in target.fields else None
+            for message in field_errors:
+                target.add_error(name, message)
+        return render_conversation(request, conversation, status=400, **{form_name: target})
+    return redirect("inbox:conversation", pk=pk)
+
+
+@login_required
+@require_POST
+def reply(request, pk):
+    form = ComposerForm(request.POST)
+
+    def change(conversation, acting):
+        body = form.cleaned_data["body"]
+        if form.cleaned_data["kind"] == "note":
+            services.conversation_add_note(conversation=conversation, body=body, acting=acting)
+        else:
+            services.conversation_teammate_reply(
+                conversation=conversation, teammate=request.user, body=body
+            )
+
+    return _act(request, pk, "composer", form, change)
+
+
+@login_required
+@require_POST
+def assign(request, pk):
+    form = AssignForm(request.POST)
+
+    def change(conversation, acting):
+        assignee, team = form.cleaned_data["assignee"], form.cleaned_data["team"]
+        if assignee is None and team is None:
+            services.conversation_unassign(conversation=conversation, acting=acting)
+        else:
+            services.conversation_assign(
+                conversation=conversation, assignee=assignee, team=team, acting=acting
+            )
+
+    return _act(request, pk, "assign_form", form, change)
+
+
+@login_required
+@require_POST
+def add_tag(request, pk):
+    form = TagForm(request.POST)
+    return _act(
+        request,
+        pk,
+        "tag_form",
+        form,
+        lambda conversation, acting: services.conversation_add_tag(
+            conversation=conversation, name=form.cleaned_data["name"], acting=acting
+        ),
+    )
+
+
+@login_required
+@require_POST
+def remove_tag(request, pk, name):
+    return _act(
+        request,
+        pk,
+        "tag_form",
+        None,
+        lambda conversation, acting: services.conversation_remove_tag(
+            conversation=conversation, name=name, acting=acting
+        ),
+    )
+
+
+@login_required
+@require_POST
+def set_priority(request, pk):
+    priority = request.POST.get("priority") == "true"
+    return _act(
+        request,
+        pk,
+        "composer",
+        None,
+        lambda conversation, acting: services.conversation_set_priority(
+            conversation=conversation, priority=priority, acting=acting
+        ),
+    )
+
+
+@login_required
+@require_POST
+def snooze(request, pk):
+    form = SnoozeForm(request.POST)
+    return _act(
+        request,
+        pk,
+        "snooze_form",
+        form,
+        lambda conversation, acting: services.conversation_snooze(
+            conversation=conversation, until=snooze_until(form, timezone.now()), acting=acting
+        ),
+    )
+
+
+@login_required
+@require_POST
+def change_state(request, pk, state):
+    change = {"close": services.conversation_close, "reopen": services.conversation_reopen}[state]
+    return _act(
+        request,
+        pk,
+        "composer",
+        None,
+        lambda conversation, acting: change(conversation=conversation, acting=acting),
+    )
+
+
+@login_required
+@require_POST
+def toggle_away(request):
+    request.user.is_away = not request.user.is_away
+    request.user.save(update_fields=["is_away"])
+    messages.success(request, "You are away." if request.user.is_away else "You are back.")
+    return redirect(request.POST.get("next") or "inbox:list")
