@@ -38,7 +38,11 @@ def inbox_list(request):
         "counts": selectors.inbox_counts(request.user, state),
         "states": Conversation.State.choices,
     }
-    template = "inbox/_list_panel.html" if request.headers.get("HX-Request") else "inbox/list.html"
+    template = "inbox/list.html"
+    if request.headers.get("HX-Request"):
+        # Polling: the counts of the inboxes, or the list itself.
+        nav = request.GET.get("partial") == "nav"
+        template = "inbox/_nav.html" if nav else "inbox/_list_panel.html"
     return render(request, template, context)
 
 

@@ -252,3 +252,13 @@ def test_away_toggles(logged_in, teammate):
     logged_in.post(reverse("inbox:away"))
     teammate.refresh_from_db()
     assert teammate.is_away is True
+
+
+def test_the_inbox_counts_are_served_for_polling(logged_in):
+    open_conversation("Counted")
+
+    response = logged_in.get(reverse("inbox:list") + "?partial=nav&view=all", HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert "<html" not in body and 'aria-label="Inboxes"' in body
+    assert "All <span class=\"count\">1</span>" in body
