@@ -194,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.tasks.redispatch_unprocessed_events_task",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
+    "fire-due-timers": {
+        "task": "workflows.tasks.fire_due_timers_task",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+    },
     "resume-due-workflow-runs": {
         "task": "workflows.tasks.resume_due_runs_task",
         "schedule": SWEEP_INTERVAL_SECONDS,

@@ -2,7 +2,9 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 from conversations import services
@@ -12,6 +14,7 @@ from conversations.models import (
     Contact,
     Conversation,
     Event,
+    OfficeHours,
     Part,
     SlaPolicy,
     Tag,
@@ -73,6 +76,26 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = ["name", "first_reply", "next_reply", "time_to_close", "office_hours_only"]
     list_filter = ["office_hours_only"]
     search_fields = ["name"]
+
+
+@admin.register(OfficeHours)
+class OfficeHoursAdmin(admin.ModelAdmin):
+    """One row for the workspace: the list opens its change page; no adding or deleting."""
+
+    fields = ["time_zone", "weekly", "holidays", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        row = OfficeHours.load()
+        return redirect(reverse("admin:conversations_officehours_change", args=[row.pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PartInline(admin.TabularInline):

@@ -483,7 +483,7 @@ class ConversationViewSet(
         parameters=[OpenApiParameter("admin_id", int, required=False)],
         responses={200: ConversationSerializer},
     )
-    @action(detail=True, methods=["delete"], url_path=r"tags/(?P<name>[^/]+)")
+    @action(detail=True, methods=["delete"], url_path=r"tags/(?P<name>.+)")
     def remove_tag(self, request, pk=None, name=None):
         conversation = self.conversation()
         admin_id = request.query_params.get("admin_id")

@@ -6,10 +6,14 @@ state read-only and changes it through actions that call those services.
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from conversations import business_time
 
 MAX_TAG_NAME_LENGTH = 64
 
@@ -149,6 +153,94 @@ class SlaPolicy(models.Model):
         )
 
 
+def default_office_hours_time_zone() -> str:
+    return getattr(settings, "OFFICE_HOURS_TIME_ZONE", None) or settings.TIME_ZONE
+
+
+def default_office_hours_weekly() -> dict:
+    return {
+        day: [["09:00", "17:00"]] if index < 5 else []
+        for index, day in enumerate(business_time.WEEKDAYS)
+    }
+
+
+def default_office_hours_holidays() -> list:
+    return []
+
+
+class OfficeHours(models.Model):
+    """The workspace's office hours: one row (pk 1), edited by admins (DESIGN.md §7)."""
+
+    SINGLETON_PK = 1
+
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_office_hours_time_zone,
+        help_text='An IANA time zone name, e.g. "Europe/Berlin" or "America/New_York".',
+    )
+    weekly = models.JSONField(
+        default=default_office_hours_weekly,
+        help_text=(
+            "Opening ranges per weekday as JSON, e.g. "
+            '{"monday": [["09:00", "12:00"], ["13:00", "17:00"]], "saturday": []}. '
+            'A range starts before it ends on the same day; "24:00" ends at midnight; '
+            "ranges of one day must not overlap; days left out are closed."
+        ),
+    )
+    holidays = models.JSONField(
+        default=default_office_hours_holidays,
+        blank=True,
+        help_text='Dates closed all day, as a JSON list, e.g. ["2025-12-25", "2026-01-01"].',
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "office hours"
+        verbose_name_plural = "office hours"
+
+    def __str__(self) -> str:
+        return f"Office hours ({self.time_zone})"
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+        from conversations.office_hours import clear_schedule_cache
+
+        clear_schedule_cache()
+        transaction.on_commit(clear_schedule_cache)
+
+    @classmethod
+    def load(cls) -> "OfficeHours":
+        """The workspace's row, created with the defaults on first use."""
+        row, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
+        return row
+
+    def schedule(self) -> business_time.Schedule:
+        """The stored schedule; raises business_time.ScheduleError if it is invalid."""
+        return business_time.Schedule(self.time_zone, self.weekly, self.holidays)
+
+    def clean(self):
+        try:
+            self.schedule()
+        except business_time.ScheduleError as error:
+            raise ValidationError(office_hours_field_errors(error)) from error
+
+
+def office_hours_field_errors(error: business_time.ScheduleError) -> dict[str, list[str]]:
+    """Schedule errors by model field; a place inside a field prefixes its message."""
+    fields: dict[str, list[str]] = {}
+    for place, messages in error.errors.items():
+        if place == "time_zone":
+            field = "time_zone"
+        elif place.startswith("holidays"):
+            field = "holidays"
+        else:
+            field = "weekly"
+        prefix = "" if place == field else f"{place}: "
+        fields.setdefault(field, []).extend(prefix + message for message in messages)
+    return fields
+
+
 class Conversation(models.Model):
     class State(models.TextChoices):
         OPEN = "open", "Open"
@@ -233,6 +325,8 @@ class PartType(models.TextChoices):
     DATA_SET = "data_set", "Conversation data set"
     BOT_INBOX = "bot_inbox", "Bot inbox"
     CONTACT_UPDATED = "contact_updated", "Contact updated"
+    SLA_MISSED = "sla_missed", "SLA target missed"
+    UNRESPONSIVE = "unresponsive", "No reply for a while"
     WORKFLOW_STARTED = "workflow_started", "Workflow started"
     WORKFLOW_ENDED = "workflow_ended", "Workflow ended"
     WORKFLOW_ACTIVITY = "workflow_activity", "Workflow activity"

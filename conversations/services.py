@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from conversations import validation
+from conversations import sla, validation
 from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
 from conversations.models import (
@@ -167,6 +167,8 @@ def conversation_customer_message(
 def _write_customer_message(conversation, *, text, acting, now) -> Part:
     if conversation.state != State.OPEN:
         previous = conversation.state
+        if previous == State.SNOOZED:
+            _end_sla_pause(conversation, now)
         conversation.state = State.OPEN
         conversation.snoozed_until = None
         conversation.closed_at = None
@@ -183,8 +185,15 @@ def _write_customer_message(conversation, *, text, acting, now) -> Part:
     if first:
         conversation.first_customer_message_at = now
     conversation.last_customer_message_at = now
+    starts_waiting = conversation.waiting_since is None
     conversation.waiting_since = conversation.waiting_since or now
-    _save(conversation, "first_customer_message_at", "last_customer_message_at", "waiting_since")
+    fields = ["first_customer_message_at", "last_customer_message_at", "waiting_since"]
+    policy = conversation.sla_policy if conversation.sla_policy_id else None
+    if starts_waiting and policy and policy.next_reply and conversation.first_teammate_reply_at:
+        # A new question after a teammate's reply starts the next-reply clock.
+        conversation.next_reply_due_at = sla.due(policy, "next_reply", now)
+        fields.append("next_reply_due_at")
+    _save(conversation, *fields)
     return _record(
         conversation,
         acting=acting,
@@ -351,10 +360,11 @@ def conversation_unassign(*, conversation: Conversation | int, acting: Actor) ->
 
 def _change_state(conversation, *, state, part_type, acting, now, until=None) -> None:
     previous = conversation.state
+    paused = _end_sla_pause(conversation, now) if previous == State.SNOOZED else []
     conversation.state = state
     conversation.snoozed_until = until
     conversation.closed_at = now if state == State.CLOSED else None
-    _save(conversation, "state", "snoozed_until", "closed_at")
+    _save(conversation, "state", "snoozed_until", "closed_at", *paused)
     payload = {"state": state, "previous": previous}
     details = {}
     if until is not None:
@@ -434,7 +444,8 @@ def conversation_wake_if_due(
             return False
         conversation.state = State.OPEN
         conversation.snoozed_until = None
-        _save(conversation, "state", "snoozed_until")
+        paused = _end_sla_pause(conversation, now)
+        _save(conversation, "state", "snoozed_until", *paused)
         _record(
             conversation,
             acting=Actor.system(),
@@ -467,6 +478,25 @@ def conversation_set_bot_inbox(
             payload={"in_bot_inbox": in_bot_inbox},
         )
     return conversation
+
+
+def _end_sla_pause(conversation, now) -> list[str]:
+    """A snooze ends: SLA time spent snoozed does not count (DESIGN.md §7)."""
+    if conversation.sla_policy_id is None:
+        return []
+    snoozed = (
+        Event.objects.filter(
+            conversation=conversation,
+            event_type=EventType.STATE_CHANGED,
+            payload__state=State.SNOOZED,
+        )
+        .order_by("-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if snoozed is None:
+        return []
+    return sla.shift_for_pause(conversation, conversation.sla_policy, snoozed, now)
 
 
 # --- tags, priority, SLA, data -----------------------------------------------------------
@@ -567,9 +597,9 @@ def conversation_set_priority(
 def conversation_apply_sla(
     *, conversation: Conversation | int, policy: SlaPolicy, acting: Actor
 ) -> Conversation:
-    """Apply an SLA policy and set its due times, counted in all hours.
+    """Apply an SLA policy and set its due times (in office hours if the policy says so).
 
-    Office hours and misses belong to the SLA issue; this sets the targets' clocks.
+    The orchestrator watches the due times and records a miss (`conversation_record_sla_miss`).
     """
     now = timezone.now()
     with transaction.atomic(savepoint=False):
@@ -581,19 +611,13 @@ def conversation_apply_sla(
         waiting_since = conversation.waiting_since
         replied = conversation.first_teammate_reply_at is not None
         conversation.first_reply_due_at = (
-            (waiting_since or now) + policy.first_reply
-            if policy.first_reply and not replied
-            else None
+            sla.due(policy, "first_reply", waiting_since or now) if not replied else None
         )
         conversation.next_reply_due_at = (
-            waiting_since + policy.next_reply
-            if policy.next_reply and replied and waiting_since
-            else None
+            sla.due(policy, "next_reply", waiting_since) if replied and waiting_since else None
         )
         conversation.close_due_at = (
-            now + policy.time_to_close
-            if policy.time_to_close and conversation.state != State.CLOSED
-            else None
+            sla.due(policy, "time_to_close", now) if conversation.state != State.CLOSED else None
         )
         _save(
             conversation,
@@ -698,3 +722,60 @@ def contact_create(
             custom_attributes=custom_attributes or {},
             external_id=external_id,
         )
+
+
+def conversation_record_sla_miss(*, conversation: Conversation | int, target: str) -> bool:
+    """Record that an SLA target passed its due time unmet: a part and an `sla_missed`
+    event (which fires the sla_missed trigger). False when there is no miss (any more)."""
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        conversation = _locked(conversation)
+        if target not in sla.DUE_FIELDS or conversation.sla_policy_id is None:
+            return False
+        due_at = getattr(conversation, sla.DUE_FIELDS[target])
+        if sla.is_met(conversation, target) or due_at is None or due_at > now:
+            return False
+        _record(
+            conversation,
+            acting=Actor.system(),
+            part_type=PartType.SLA_MISSED,
+            event_type=EventType.SLA_MISSED,
+            now=now,
+            details={
+                "target": target,
+                "sla": conversation.sla_policy.name,
+                "due_at": due_at.isoformat(),
+            },
+            payload={"target": target, "due_at": due_at.isoformat()},
+        )
+    return True
+
+
+def conversation_record_unresponsive(
+    *, conversation: Conversation | int, side: str, after: str, since: datetime
+) -> bool:
+    """Record a silence: the customer (or the teammates) wrote nothing for `after` since
+    `since`. An event the unresponsive triggers fire on; False if the silence was broken."""
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        conversation = _locked(conversation)
+        if conversation.state == State.CLOSED:
+            return False
+        if side == "customer":
+            last = conversation.last_customer_message_at
+            event_type = EventType.CUSTOMER_UNRESPONSIVE
+        else:
+            last = conversation.last_teammate_reply_at
+            event_type = EventType.TEAMMATE_UNRESPONSIVE
+        if last is not None and last > since:
+            return False
+        _record(
+            conversation,
+            acting=Actor.system(),
+            part_type=PartType.UNRESPONSIVE,
+            event_type=event_type,
+            now=now,
+            details={"side": side, "after": after},
+            payload={"after": after, "since": since.isoformat()},
+        )
+    return True

@@ -20,6 +20,7 @@ from conversations.actors import Actor
 from conversations.api import CONTACT_VISIBLE_PARTS
 from conversations.models import Contact, Conversation, Part, PartType
 from inbox.messenger_forms import MessageForm
+from workflows.models import WorkflowRun
 
 SESSION_KEY = "messenger_contact_id"
 # The Messenger shows the newest conversations and the latest parts of one conversation.
@@ -192,7 +193,15 @@ def version_of(conversation: Conversation, last_part_id: int | None = None) -> s
         last_part_id = (
             visible_parts(conversation).order_by("-created_at", "-id").values_list("id", flat=True)
         ).first()
-    return f"{last_part_id or 0}-{conversation.state}"
+    return f"{last_part_id or 0}-{conversation.state}-{int(awaits_choice(conversation))}"
+
+
+def awaits_choice(conversation: Conversation) -> bool:
+    """Buttons are offered only while a workflow run still waits for the choice (a
+    teammate may have interrupted it since the bot asked)."""
+    return WorkflowRun.objects.filter(
+        conversation=conversation, status=WorkflowRun.Status.WAITING, waiting_for="reply_buttons"
+    ).exists()
 
 
 def live_context(conversation: Conversation) -> dict:
@@ -204,7 +213,7 @@ def live_context(conversation: Conversation) -> dict:
     if last is not None and last.part_type == PartType.BOT_MESSAGE:
         details = last.details if isinstance(last.details, dict) else {}
         labels = details.get("buttons")
-        if isinstance(labels, list):
+        if isinstance(labels, list) and awaits_choice(conversation):
             buttons = [label for label in labels if isinstance(label, str) and label.strip()]
         if isinstance(details.get("collect"), str):
             question = details["collect"]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from conversations import services
@@ -225,4 +226,7 @@ def toggle_away(request):
     request.user.is_away = not request.user.is_away
     request.user.save(update_fields=["is_away"])
     messages.success(request, "You are away." if request.user.is_away else "You are back.")
-    return redirect(request.POST.get("next") or "inbox:list")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "inbox:list"
+    return redirect(target or "inbox:list")

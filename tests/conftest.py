@@ -22,6 +22,17 @@ def fresh_workflow_catalog():
     catalog._cached = None
 
 
+@pytest.fixture(autouse=True)
+def fresh_office_hours():
+    """Each test starts with the office hours of an empty workspace (no stored row) cached,
+    as a running process has them; saving office hours clears the cache."""
+    from conversations import office_hours
+
+    office_hours.prime_schedule_cache(office_hours.default_schedule())
+    yield
+    office_hours.clear_schedule_cache()
+
+
 @pytest.fixture
 def admin_user(db):
     return AdminFactory(username="ada")

@@ -197,3 +197,36 @@ class DeferredAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"deferred assignment on {self.conversation_id}"
+
+
+class Timer(models.Model):
+    """A stored due time (an SLA target, a silence): a Celery ETA task fires it and the
+    sweep behind it catches any the broker lost; `fired_at` makes it fire once."""
+
+    class Kind(models.TextChoices):
+        SLA = "sla", "SLA target"
+        CUSTOMER_UNRESPONSIVE = "customer_unresponsive", "Customer unresponsive"
+        TEAMMATE_UNRESPONSIVE = "teammate_unresponsive", "Teammate unresponsive"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timers")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # What makes it unique: the SLA target and its due time, or the silence it measures.
+    key = models.CharField(max_length=120)
+    due_at = models.DateTimeField()
+    payload = models.JSONField(default=dict, blank=True)
+    fired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "kind", "key"], name="timer_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(fired_at__isnull=True), name="timer_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} on {self.conversation_id}"

@@ -16,6 +16,7 @@ Every decision goes to the WorkflowLog; every change goes through the services.
 import contextlib
 import logging
 import threading
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from conversations import services
+from conversations import services, sla
 from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
 from conversations.models import ActorType, Conversation, Event
@@ -42,7 +43,7 @@ from workflows.engine.orchestration import (
     triggers_for,
 )
 from workflows.facts import build_facts
-from workflows.models import DeferredAssignment, WorkflowLog, WorkflowRun
+from workflows.models import DeferredAssignment, Timer, WorkflowLog, WorkflowRun
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,7 @@ class ConversationProcessor:
         self.runs = list(
             WorkflowRun.objects.filter(conversation=conversation, status__in=WorkflowRun.ACTIVE)
         )
+        self.timers = list(Timer.objects.filter(conversation=conversation, fired_at__isnull=True))
         self._ran_before = None
         self._tags = None
         self._facts = None
@@ -165,11 +167,15 @@ class ConversationProcessor:
             _take_new_events()
             for event in events:
                 self.resume_due_timers(due_by=event.created_at)
+                self.fire_due_timers(due_by=event.created_at)
                 self.handle(event)
             if events:
                 Event.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=self.now)
                 handled += len(events)
             self.resume_due_timers(due_by=self.now)
+            self.fire_due_timers(due_by=self.now)
+            if events:
+                self.watch_sla()
             if not _take_new_events():
                 break  # nothing new was written: no events left to read
         else:
@@ -270,6 +276,8 @@ class ConversationProcessor:
         for decision in decisions:
             if isinstance(decision, Start):
                 self.start(decision.workflow, decision.trigger)
+
+        self.watch_silence(info, event)
 
     # --- runs -------------------------------------------------------------------------
 
@@ -449,6 +457,73 @@ class ConversationProcessor:
         for run in sorted(due, key=lambda run: run.resume_at):
             if run in self.runs and run.status == Status.WAITING:
                 self.resume(run, "The wait ended")
+
+    # --- timers: SLA targets and silences ------------------------------------------------
+
+    def add_timer(self, kind: str, key: str, due_at, payload: dict) -> None:
+        if any(t.kind == kind and t.key == key for t in self.timers):
+            return
+        timer, created = Timer.objects.get_or_create(
+            conversation=self.conversation,
+            kind=kind,
+            key=key,
+            defaults={"due_at": due_at, "payload": payload, "created_at": self.now},
+        )
+        if created:
+            self.timers.append(timer)
+            from workflows.tasks import process_conversation_events_task
+
+            enqueue_on_commit(process_conversation_events_task, self.conversation.pk, eta=due_at)
+
+    def watch_silence(self, info: EventInfo, event: Event) -> None:
+        """A teammate's reply starts the customer's silence clocks; a customer's message
+        the teammates'. One timer per live workflow `after`, per silence."""
+        if info.type == "teammate_replied" and info.actor_type == ActorType.TEAMMATE:
+            trigger, kind = "customer_unresponsive", Timer.Kind.CUSTOMER_UNRESPONSIVE
+        elif info.type == "customer_message" and info.actor_type == ActorType.CONTACT:
+            trigger, kind = "teammate_unresponsive", Timer.Kind.TEAMMATE_UNRESPONSIVE
+        else:
+            return
+        afters = {w.trigger_options["after"] for w in self.catalog.candidates_for(trigger)}
+        for after in sorted(afters):
+            seconds = int(after.total_seconds())
+            self.add_timer(
+                kind,
+                f"{seconds}s:{event.pk}",
+                event.created_at + after,
+                {"after": f"{seconds}s", "since": event.created_at.isoformat()},
+            )
+
+    def watch_sla(self) -> None:
+        """Each running SLA target gets a timer at its due time (a new one when the due
+        time moved, e.g. after a snooze); firing checks it is still unmet."""
+        for target, due_at in sla.open_targets(self.conversation):
+            self.add_timer(
+                Timer.Kind.SLA, f"{target}:{due_at.isoformat()}", due_at, {"target": target}
+            )
+
+    def fire_due_timers(self, *, due_by) -> None:
+        due = [t for t in self.timers if t.fired_at is None and t.due_at <= due_by]
+        for timer in sorted(due, key=lambda t: t.due_at):
+            timer.fired_at = self.now
+            timer.save(update_fields=["fired_at"])
+            self.timers.remove(timer)
+            if timer.kind == Timer.Kind.SLA:
+                target = timer.payload.get("target")
+                current = getattr(self.conversation, sla.DUE_FIELDS.get(target, ""), None)
+                if current is not None and current.isoformat() == timer.key.split(":", 1)[1]:
+                    services.conversation_record_sla_miss(
+                        conversation=self.conversation, target=target
+                    )
+            else:
+                services.conversation_record_unresponsive(
+                    conversation=self.conversation,
+                    side="customer"
+                    if timer.kind == Timer.Kind.CUSTOMER_UNRESPONSIVE
+                    else "teammate",
+                    after=timer.payload["after"],
+                    since=datetime.fromisoformat(timer.payload["since"]),
+                )
 
     def apply_deferred_assignments(self) -> None:
         pending = list(

@@ -55,3 +55,19 @@ def resume_due_runs_task() -> int:
     for conversation_id in conversation_ids:
         process_conversation_events_task.delay(conversation_id)
     return len(conversation_ids)
+
+
+@shared_task
+def fire_due_timers_task() -> int:
+    """Behind each timer's ETA task: send the conversations whose timers are due."""
+    from workflows.models import Timer
+
+    conversation_ids = list(
+        Timer.objects.filter(fired_at__isnull=True, due_at__lte=timezone.now())
+        .order_by("conversation_id")
+        .values_list("conversation_id", flat=True)
+        .distinct()[:REDISPATCH_BATCH_SIZE]
+    )
+    for conversation_id in conversation_ids:
+        process_conversation_events_task.delay(conversation_id)
+    return len(conversation_ids)

@@ -49,7 +49,13 @@ def apply_action(data, action: str) -> None:
         for key in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
             data.setdefault(f"{prefix}-{key}", "0" if key != "MAX_NUM_FORMS" else "1000")
         data[total_key] = str(total + 1)
-        if kind:
+        if prefix.endswith("-r"):  # a rule: starts as "is", at the top level
+            data.setdefault(f"{prefix}-{total}-operator", "is")
+            data.setdefault(f"{prefix}-{total}-group", "0")
+        elif prefix.endswith("-g"):  # a nested group: the next free number
+            data.setdefault(f"{prefix}-{total}-number", str(min(total + 1, 3)))
+            data.setdefault(f"{prefix}-{total}-match", "all")
+        elif kind:
             data[f"{prefix}-{total}-type"] = kind
         return
     if verb == "remove":

@@ -280,3 +280,12 @@ def test_a_body_over_the_upload_limit_is_a_400_not_a_500(teammate_api, customer,
 
     assert response.status_code == 400
     assert conversation.parts.count() == 2
+
+
+def test_a_tag_with_a_slash_is_removed_through_the_api(teammate_api, customer):
+    conversation = services.conversation_open(contact=customer, body="Hello")
+    teammate_api.post(f"/api/conversations/{conversation.pk}/tags/", {"name": "a/b"}, format="json")
+
+    response = teammate_api.delete(f"/api/conversations/{conversation.pk}/tags/a/b/")
+
+    assert (response.status_code, response.json()["tags"]) == (200, [])

@@ -19,6 +19,10 @@ def test_it_loads_the_demo_data_once_however_often_it_runs():
     assert states == {"open", "snoozed", "closed"}
     assert not Contact.objects.filter(plan="").exists()
     assert all(c.parts.exists() for c in Conversation.objects.all())
+    # The demo history counts as handled: workflows do not act on it at startup.
+    from conversations.models import Event
+
+    assert not Event.objects.filter(processed_at__isnull=True).exists()
 
 
 def test_it_lets_the_demo_logins_sign_in(client):
@@ -36,5 +40,9 @@ def test_it_loads_the_live_example_workflows_once():
 
     assert Workflow.objects.filter(status="live").count() == 5
     greeting = Workflow.objects.get(name="Greeting")
+    # An admin's changes survive the next `make run`.
+    Workflow.objects.filter(name="Greeting").update(status="paused")
+    call_command("seed_demo_workflows")
+    assert Workflow.objects.get(name="Greeting").status == "paused"
     assert greeting.is_background is False
     assert Workflow.objects.get(name="Support routing").is_background is True

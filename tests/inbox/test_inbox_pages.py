@@ -257,8 +257,27 @@ def test_away_toggles(logged_in, teammate):
 def test_the_inbox_counts_are_served_for_polling(logged_in):
     open_conversation("Counted")
 
-    response = logged_in.get(reverse("inbox:list") + "?partial=nav&view=all", HTTP_HX_REQUEST="true")
+    response = logged_in.get(
+        reverse("inbox:list") + "?partial=nav&view=all", HTTP_HX_REQUEST="true"
+    )
 
     body = response.content.decode()
     assert "<html" not in body and 'aria-label="Inboxes"' in body
-    assert "All <span class=\"count\">1</span>" in body
+    assert 'All <span class="count">1</span>' in body
+
+
+def test_a_tag_with_a_slash_can_be_shown_and_removed(logged_in):
+    conversation = open_conversation()
+    logged_in.post(reverse("inbox:add_tag", args=[conversation.pk]), {"name": "billing/refund"})
+
+    page = logged_in.get(reverse("inbox:conversation", args=[conversation.pk]))
+    logged_in.post(reverse("inbox:remove_tag", args=[conversation.pk, "billing/refund"]))
+
+    assert page.status_code == 200 and "billing/refund" in page.content.decode()
+    assert not conversation.tags.exists()
+
+
+def test_the_away_toggle_only_redirects_within_the_site(logged_in):
+    response = logged_in.post(reverse("inbox:away"), {"next": "https://evil.example/"})
+
+    assert response["Location"] == reverse("inbox:list")

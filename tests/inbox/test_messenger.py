@@ -429,3 +429,24 @@ def test_a_collect_data_question_is_answered_with_the_message_box(as_contact, co
     assert contact.custom_attributes["size"] == "12"
     page = as_contact.get(detail_url(conversation)).content.decode()
     assert "Thanks!" in page and "Type your answer" not in page
+
+
+def test_buttons_disappear_when_a_teammate_interrupts_the_bot(client, teammate):
+    make_workflow(
+        "Ask", trigger="customer_opened_conversation",
+        steps=[{"type": "reply_buttons", "body": "Sales or support?",
+                "buttons": [{"label": "Sales", "steps": []}]}],
+    )  # fmt: skip
+    contact = ContactFactory()
+    conversation = services.conversation_open(contact=contact, body="Hi")
+    process(conversation)
+    client.get(f"/messenger/?token={contact.messenger_token}")
+    url = f"/messenger/conversations/{conversation.pk}/"
+    assert "Sales" in client.get(url).content.decode()
+
+    services.conversation_assign(
+        conversation=conversation, assignee=teammate, acting=Actor.teammate(teammate)
+    )
+    process(conversation)
+
+    assert 'value="Sales"' not in client.get(url).content.decode()

@@ -85,9 +85,9 @@ def test_an_event_that_starts_nothing_costs_a_handful_of_queries(django_assert_m
     process(conversation)
     services.conversation_customer_message(conversation=conversation, body="again")
 
-    # lock, catalog stamp, active runs, pending events, mark processed; plus the
-    # savepoint pair of the test's own transaction.
-    with django_assert_max_num_queries(5 + 2):
+    # lock, catalog stamp, active runs, pending timers, pending events, mark processed;
+    # plus the savepoint pair of the test's own transaction.
+    with django_assert_max_num_queries(6 + 2):
         process(conversation)
 
 

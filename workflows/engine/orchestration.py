@@ -59,6 +59,16 @@ def triggers_for(event: EventInfo) -> list[str]:
 
 
 def trigger_options_match(workflow, event: EventInfo) -> bool:
+    """A state trigger's state; an unresponsive trigger's `after` (the silence's length)."""
+    if "after" in workflow.trigger_options:
+        from conversations.durations import parse_duration
+
+        try:
+            return (
+                parse_duration(event.payload.get("after", "")) == workflow.trigger_options["after"]
+            )
+        except ValueError:
+            return False
     wanted = workflow.trigger_options.get("state")
     return wanted is None or event.payload.get("state") == wanted
 

@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from conversations import services
 from conversations.actors import Actor
-from conversations.models import Company, Contact, Conversation, SlaPolicy, Team, Teammate
+from conversations.models import (
+    Company,
+    Contact,
+    Conversation,
+    Event,
+    SlaPolicy,
+    Team,
+    Teammate,
+)
 
 # (username, first name, is workspace admin, teams); every password is DEMO_PASSWORD.
 DEMO_TEAMMATES = [
@@ -68,6 +76,11 @@ class Command(BaseCommand):
             self.stdout.write("Demo conversations already present.")
         else:
             self.seed_conversations(teammates, contacts)
+            # The demo conversations are history: their events were handled long ago, so
+            # today's workflows do not act on day-old messages when the worker starts.
+            Event.objects.filter(
+                conversation__contact__in=contacts, processed_at__isnull=True
+            ).update(processed_at=timezone.now())
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password: inbox-demo):"))
         for username, _, is_admin, teams in DEMO_TEAMMATES:
             role = "workspace admin" if is_admin else "teammate"
