@@ -7,6 +7,7 @@ through `conversations.services`, so workflows trigger exactly as from the pages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -19,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from conversations import services, validation
+from conversations import services, sla, validation
 from conversations.actors import Actor
 from conversations.api_auth import (
     IsTeammate,
@@ -189,6 +190,25 @@ class SlaSummarySerializer(serializers.Serializer):
     first_reply_due_at = serializers.DateTimeField(allow_null=True)
     next_reply_due_at = serializers.DateTimeField(allow_null=True)
     close_due_at = serializers.DateTimeField(allow_null=True)
+    next_target = serializers.SerializerMethodField()
+    seconds_left = serializers.SerializerMethodField()
+    missed = serializers.SerializerMethodField()
+
+    def _running(self, conversation):
+        return sla.open_targets(conversation)
+
+    def get_next_target(self, conversation) -> str | None:
+        running = self._running(conversation)
+        return running[0][0] if running else None
+
+    def get_seconds_left(self, conversation) -> int | None:
+        """Until the nearest running target; negative once it is missed."""
+        running = self._running(conversation)
+        return int((running[0][1] - timezone.now()).total_seconds()) if running else None
+
+    def get_missed(self, conversation) -> list[str]:
+        now = timezone.now()
+        return [target for target, due_at in self._running(conversation) if due_at <= now]
 
 
 class ConversationSerializer(serializers.ModelSerializer):

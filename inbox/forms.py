@@ -2,7 +2,7 @@
 
 from django import forms
 
-from conversations.models import Conversation, Team, Teammate
+from conversations.models import Conversation, SlaPolicy, Team, Teammate
 from conversations.validation import MAX_BODY_LENGTH
 
 VIEW_CHOICES = ["mine", "unassigned", "bot", "all"]
@@ -72,3 +72,7 @@ class SnoozeForm(forms.Form):
         if data.get("preset") == "custom" and not data.get("until"):
             self.add_error("until", "Pick a date and time.")
         return data
+
+
+class SlaForm(forms.Form):
+    policy = forms.ModelChoiceField(queryset=SlaPolicy.objects.all(), label="SLA policy")

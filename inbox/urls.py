@@ -14,6 +14,7 @@ urlpatterns = [
     path("conversations/<int:pk>/tags/<path:name>/remove/", views.remove_tag, name="remove_tag"),
     path("conversations/<int:pk>/priority/", views.set_priority, name="priority"),
     path("conversations/<int:pk>/snooze/", views.snooze, name="snooze"),
+    path("conversations/<int:pk>/sla/", views.apply_sla, name="sla"),
     path("conversations/<int:pk>/close/", views.change_state, {"state": "close"}, name="close"),
     path("conversations/<int:pk>/reopen/", views.change_state, {"state": "reopen"}, name="reopen"),
 ]

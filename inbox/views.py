@@ -16,7 +16,7 @@ from conversations.actors import Actor
 from conversations.models import Conversation
 from conversations.office_hours import workspace_zone
 from inbox import selectors
-from inbox.forms import AssignForm, ComposerForm, InboxFilterForm, SnoozeForm, TagForm
+from inbox.forms import AssignForm, ComposerForm, InboxFilterForm, SlaForm, SnoozeForm, TagForm
 
 
 @login_required
@@ -74,6 +74,8 @@ def render_conversation(request, conversation, status=200, **forms):
         or AssignForm(initial={"assignee": conversation.assignee_id, "team": conversation.team_id}),
         "tag_form": forms.get("tag_form") or TagForm(),
         "snooze_form": forms.get("snooze_form") or SnoozeForm(),
+        "sla_form": forms.get("sla_form")
+        or SlaForm(initial={"policy": conversation.sla_policy_id}),
     }
     if request.headers.get("HX-Request") and request.GET.get("partial") == "timeline":
         return render(request, "inbox/_timeline.html", context)
@@ -188,6 +190,21 @@ def set_priority(request, pk):
         None,
         lambda conversation, acting: services.conversation_set_priority(
             conversation=conversation, priority=priority, acting=acting
+        ),
+    )
+
+
+@login_required
+@require_POST
+def apply_sla(request, pk):
+    form = SlaForm(request.POST)
+    return _act(
+        request,
+        pk,
+        "sla_form",
+        form,
+        lambda conversation, acting: services.conversation_apply_sla(
+            conversation=conversation, policy=form.cleaned_data["policy"], acting=acting
         ),
     )
 

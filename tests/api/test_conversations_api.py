@@ -289,3 +289,25 @@ def test_a_tag_with_a_slash_is_removed_through_the_api(teammate_api, customer):
     response = teammate_api.delete(f"/api/conversations/{conversation.pk}/tags/a/b/")
 
     assert (response.status_code, response.json()["tags"]) == (200, [])
+
+
+def test_the_sla_field_tells_the_time_left_and_the_misses(teammate_api, customer, premium_sla):
+    from datetime import timedelta
+
+    import time_machine
+
+    conversation = services.conversation_open(contact=customer, body="Hello")
+    services.conversation_apply_sla(
+        conversation=conversation, policy=premium_sla, acting=Actor.system()
+    )
+
+    sla = teammate_api.get(f"/api/conversations/{conversation.pk}/").json()["sla"]
+    assert (sla["name"], sla["next_target"], sla["missed"]) == (
+        "Premium Support",
+        "first_reply",
+        [],
+    )
+    assert 0 < sla["seconds_left"] <= 30 * 60
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        late = teammate_api.get(f"/api/conversations/{conversation.pk}/").json()["sla"]
+    assert late["missed"] == ["first_reply"] and late["seconds_left"] < 0

@@ -281,3 +281,15 @@ def test_the_away_toggle_only_redirects_within_the_site(logged_in):
     response = logged_in.post(reverse("inbox:away"), {"next": "https://evil.example/"})
 
     assert response["Location"] == reverse("inbox:list")
+
+
+def test_a_teammate_applies_an_sla_from_the_inbox(logged_in):
+    policy = SlaPolicyFactory(name="Gold", first_reply=timedelta(minutes=30))
+    conversation = open_conversation()
+
+    logged_in.post(reverse("inbox:sla", args=[conversation.pk]), {"policy": policy.pk})
+    bad = logged_in.post(reverse("inbox:sla", args=[conversation.pk]), {"policy": 9999})
+
+    conversation.refresh_from_db()
+    assert conversation.sla_policy == policy
+    assert bad.status_code == 400 and "Select a valid choice" in bad.content.decode()
