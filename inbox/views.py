@@ -67,6 +67,7 @@ def render_conversation(request, conversation, status=200, **forms):
         "conversation": conversation,
         "contact": conversation.contact,
         "items": selectors.timeline(conversation),
+        "today": timezone.localdate().strftime("%Y%m%d"),
         "sla": selectors.sla_badge(conversation, timezone.now()),
         "tags": list(conversation.tags.all()),
         "composer": forms.get("composer") or ComposerForm(),

@@ -8,6 +8,7 @@ from django import forms
 
 from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
 from workflows.engine.rules import ALL_OPERATORS, ATTRIBUTE_TYPES
+from workflows.labels import TRIGGER_LABELS
 
 STEP_TYPES = [
     ("add_tag", "Add tag"),
@@ -49,7 +50,17 @@ STEP_FIELDS = {
     "handover": ["teammate", "team"],
 }
 MATCH_CHOICES = [("all", "all of"), ("any", "any of")]
-OPERATOR_CHOICES = [(op, op.replace("_", " ")) for op in sorted(ALL_OPERATORS)]
+OPERATOR_WORDS = {
+    "is": "is", "is_not": "is not", "contains": "contains", "not_contains": "does not contain",
+    "starts_with": "starts with", "ends_with": "ends with", "in": "is any of",
+    "not_in": "is none of", "gt": "greater than", "gte": "at least", "lt": "less than",
+    "lte": "at most", "is_set": "is set", "is_unknown": "is unknown", "before": "before",
+    "after": "after", "more_than_days_ago": "more than N days ago",
+    "less_than_days_ago": "less than N days ago",
+}  # fmt: skip
+OPERATOR_CHOICES = [
+    (op, OPERATOR_WORDS.get(op, op)) for op in OPERATOR_WORDS if op in ALL_OPERATORS
+]
 GROUP_CHOICES = [(0, "top level"), (1, "group 1"), (2, "group 2"), (3, "group 3")]
 ATTRIBUTE_SUGGESTIONS = sorted(ATTRIBUTE_TYPES) + ["contact.custom.", "conversation.custom."]
 
@@ -57,7 +68,7 @@ ATTRIBUTE_SUGGESTIONS = sorted(ATTRIBUTE_TYPES) + ["contact.custom.", "conversat
 class WorkflowForm(forms.Form):
     name = forms.CharField(max_length=200)
     status = forms.ChoiceField(choices=[(s, s.title()) for s in STATUSES])
-    trigger = forms.ChoiceField(choices=[(t, t.replace("_", " ")) for t in TRIGGERS])
+    trigger = forms.ChoiceField(choices=[(t, TRIGGER_LABELS[t]) for t in TRIGGERS])
     trigger_state = forms.ChoiceField(
         label="State",
         required=False,

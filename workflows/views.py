@@ -15,22 +15,9 @@ from workflows import services
 from workflows.api import WorkflowFilter
 from workflows.engine.definitions import STATUSES, TRIGGERS
 from workflows.engine.errors import DefinitionError
+from workflows.labels import TRIGGER_LABELS
 from workflows.models import Workflow
 from workflows.permissions import AdminRequiredMixin, TeammateRequiredMixin
-
-TRIGGER_LABELS = {
-    "customer_opened_conversation": "Customer opens a new conversation",
-    "customer_first_message": "Customer sends their first message",
-    "customer_any_message": "Customer sends any message",
-    "teammate_changed_state": "Teammate changes the conversation state",
-    "teammate_replied": "Teammate replies",
-    "teammate_added_note": "Teammate adds a note",
-    "conversation_assigned": "Conversation assigned",
-    "customer_unresponsive": "Customer unresponsive",
-    "teammate_unresponsive": "Teammate unresponsive",
-    "sla_missed": "SLA missed",
-    "reusable": "Reusable (run by other workflows)",
-}
 
 
 class WorkflowPageFilter(WorkflowFilter):
