@@ -173,6 +173,11 @@ class StepsEditor:
             form_kwargs={"choices": choices},
         )
         self.depth = depth
+        number = 0
+        for form in self.formset.forms:
+            removed = data is not None and bool(data.get(f"{form.prefix}-DELETE"))
+            number += 0 if removed else 1
+            form.number = number  # what the admin sees: removed steps do not count
         for index, form in enumerate(self.formset.forms):
             kind = data.get(f"{form.prefix}-type") if data is not None else steps[index].get("type")
             form.paths = None

@@ -301,3 +301,15 @@ def test_the_edit_page_saves_changes_and_shows_the_outline(admin_client):
     assert workflow.steps == [{"type": "add_tag", "tag": "new"}]
     body = response.content.decode()
     assert "Saved" in body and "add tag (tag: new)" in body
+
+
+def test_removed_steps_do_not_count_in_the_numbering(admin_client, names):
+    document = {"name": "Count", "status": "draft", "trigger": "customer_any_message", "frequency": "once",
+                "steps": [{"type": "close"}, {"type": "reopen"}, {"type": "unassign"}]}  # fmt: skip
+
+    body = admin_client.post(
+        reverse("workflows:new"), post_data_for(document, action="remove:s-0")
+    ).content.decode()
+
+    assert "<strong>Step 3</strong>" not in body
+    assert "<strong>Step 2</strong>" in body
