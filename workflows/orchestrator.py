@@ -142,6 +142,7 @@ class ConversationProcessor:
             WorkflowRun.objects.filter(conversation=conversation, status__in=WorkflowRun.ACTIVE)
         )
         self.timers = list(Timer.objects.filter(conversation=conversation, fired_at__isnull=True))
+        self.new_timers: list[Timer] = []
         self._ran_before = None
         self._tags = None
         self._facts = None
@@ -184,6 +185,7 @@ class ConversationProcessor:
 
             enqueue_on_commit(process_conversation_events_task, self.conversation.pk)
         self.flush_logs()
+        self.flush_timers()
         return handled
 
     def flush_logs(self) -> None:
@@ -461,19 +463,30 @@ class ConversationProcessor:
     # --- timers: SLA targets and silences ------------------------------------------------
 
     def add_timer(self, kind: str, key: str, due_at, payload: dict) -> None:
-        if any(t.kind == kind and t.key == key for t in self.timers):
+        """Queue a timer; written with the others in one insert when processing ends
+        (the unique key makes a timer that already exists a no-op)."""
+        if any(t.kind == kind and t.key == key for t in self.timers + self.new_timers):
             return
-        timer, created = Timer.objects.get_or_create(
-            conversation=self.conversation,
-            kind=kind,
-            key=key,
-            defaults={"due_at": due_at, "payload": payload, "created_at": self.now},
+        self.new_timers.append(
+            Timer(
+                conversation=self.conversation,
+                kind=kind,
+                key=key,
+                due_at=due_at,
+                payload=payload,
+                created_at=self.now,
+            )
         )
-        if created:
-            self.timers.append(timer)
-            from workflows.tasks import process_conversation_events_task
 
+    def flush_timers(self) -> None:
+        if not self.new_timers:
+            return
+        from workflows.tasks import process_conversation_events_task
+
+        Timer.objects.bulk_create(self.new_timers, ignore_conflicts=True)
+        for due_at in sorted({timer.due_at for timer in self.new_timers}):
             enqueue_on_commit(process_conversation_events_task, self.conversation.pk, eta=due_at)
+        self.new_timers = []
 
     def watch_silence(self, info: EventInfo, event: Event) -> None:
         """A teammate's reply starts the customer's silence clocks; a customer's message
