@@ -31,7 +31,7 @@ from conversations.models import ActorType, Conversation, Event
 from workflows import step_actions
 from workflows.catalog import current_catalog
 from workflows.engine import executor
-from workflows.engine.executor import RunState, StepFailed
+from workflows.engine.executor import RunState
 from workflows.engine.orchestration import (
     MAX_WORKFLOW_CHAIN_DEPTH,
     EventInfo,
@@ -614,10 +614,7 @@ class ConversationProcessor:
         return self.conversation.in_bot_inbox or self.active_customer_facing() is not None
 
     def defer_assignment(self, run_state: RunState, workflow, step) -> str:
-        try:
-            assignee, team = step_actions.assignment_target(step)
-        except StepFailed:
-            raise
+        assignee, team = step_actions.assignment_target(step)
         if self.current_run.pk is None:
             self.current_run.save()
         DeferredAssignment.objects.create(

@@ -5,7 +5,7 @@ import json
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
@@ -14,7 +14,6 @@ from django_filters import rest_framework as filters
 from workflows import services
 from workflows.api import WorkflowFilter
 from workflows.engine.definitions import STATUSES, TRIGGERS
-from workflows.engine.errors import DefinitionError
 from workflows.labels import TRIGGER_LABELS
 from workflows.models import Workflow
 from workflows.permissions import AdminRequiredMixin, TeammateRequiredMixin
@@ -118,7 +117,3 @@ class WorkflowDeleteView(AdminRequiredMixin, TemplateView):
             return redirect("workflows:list")
         messages.success(request, f'Deleted "{workflow.name}".')
         return redirect("workflows:list")
-
-
-def definition_error_response(error: DefinitionError) -> HttpResponse:
-    return JsonResponse(error.errors, status=400)
