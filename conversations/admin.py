@@ -27,6 +27,19 @@ from conversations.timeline import describe_part
 ADMIN_SNOOZE_DURATION = timedelta(hours=1)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History (timeline parts, events, runs, logs): browsable, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Teammate)
 class TeammateAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "is_workspace_admin", "is_away"]
@@ -221,24 +234,15 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Part)
-class PartAdmin(admin.ModelAdmin):
+class PartAdmin(ReadOnlyAdmin):
     list_display = ["id", "conversation", "part_type", "author_type", "author_name", "created_at"]
     list_filter = ["part_type", "author_type"]
     search_fields = ["body", "author_name"]
     raw_id_fields = ["conversation"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "conversation",
@@ -251,12 +255,3 @@ class EventAdmin(admin.ModelAdmin):
     ]
     list_filter = ["event_type", "actor_type", ("processed_at", admin.EmptyFieldListFilter)]
     raw_id_fields = ["conversation"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

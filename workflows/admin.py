@@ -3,20 +3,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from conversations.admin import ReadOnlyAdmin
 from workflows.models import DeferredAssignment, Workflow, WorkflowLog, WorkflowRun
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Runs and their logs are history: browsable, never edited by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Workflow)

@@ -31,19 +31,26 @@ def references_from_db(*, exclude_workflow_id: int | None = None) -> References:
     )
 
 
-def _calls(steps) -> list[str]:
-    """Names of the reusable workflows a stored step list runs, at any depth."""
-    found = []
-    for step in steps or []:
+def _all_steps(steps):
+    """Every step of a stored step list, at any depth (branches, entries, buttons, else)."""
+    for step in steps if isinstance(steps, list) else []:
         if not isinstance(step, dict):
             continue
-        if step.get("type") == "run_workflow" and isinstance(step.get("workflow"), str):
-            found.append(step["workflow"].casefold())
-        for entry in step.get("branches", []) + step.get("rules", []) + step.get("buttons", []):
+        yield step
+        paths = [step.get(key) for key in ("branches", "rules", "buttons")]
+        for entry in (e for path in paths if isinstance(path, list) for e in path):
             if isinstance(entry, dict):
-                found += _calls(entry.get("steps"))
-        found += _calls(step.get("else"))
-    return found
+                yield from _all_steps(entry.get("steps"))
+        yield from _all_steps(step.get("else"))
+
+
+def _calls(steps) -> list[str]:
+    """Names of the reusable workflows a stored step list runs, at any depth."""
+    return [
+        step["workflow"].casefold()
+        for step in _all_steps(steps)
+        if step.get("type") == "run_workflow" and isinstance(step.get("workflow"), str)
+    ]
 
 
 def workflow_validate(document, *, workflow: Workflow | None = None) -> CompiledWorkflow:
@@ -158,17 +165,7 @@ def _after_change(workflow: Workflow) -> None:
 
 
 def _has_customer_facing_step(steps) -> bool:
-    for step in steps or []:
-        if not isinstance(step, dict):
-            continue
-        if step.get("type") in CUSTOMER_FACING_STEPS:
-            return True
-        nested = step.get("branches", []) + step.get("rules", []) + step.get("buttons", [])
-        if any(isinstance(e, dict) and _has_customer_facing_step(e.get("steps")) for e in nested):
-            return True
-        if _has_customer_facing_step(step.get("else")):
-            return True
-    return False
+    return any(step.get("type") in CUSTOMER_FACING_STEPS for step in _all_steps(steps))
 
 
 def refresh_customer_facing_flags() -> None:

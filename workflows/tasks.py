@@ -13,6 +13,18 @@ def process_conversation_events_task(conversation_id: int) -> int:
     return process_conversation_events(conversation_id)
 
 
+def dispatch_conversations(rows) -> list[int]:
+    """Send the process task for each distinct conversation of `rows` (one batch)."""
+    conversation_ids = list(
+        rows.order_by("conversation_id")
+        .values_list("conversation_id", flat=True)
+        .distinct()[:REDISPATCH_BATCH_SIZE]
+    )
+    for conversation_id in conversation_ids:
+        process_conversation_events_task.delay(conversation_id)
+    return conversation_ids
+
+
 @shared_task
 def redispatch_unprocessed_events_task(after_conversation_id: int = 0) -> int:
     """Send again the conversations whose events wait longer than they should.
@@ -23,18 +35,13 @@ def redispatch_unprocessed_events_task(after_conversation_id: int = 0) -> int:
     from conversations.models import Event
 
     cutoff = timezone.now() - settings.EVENT_REDISPATCH_AFTER
-    conversation_ids = list(
+    conversation_ids = dispatch_conversations(
         Event.objects.filter(
             processed_at__isnull=True,
             created_at__lt=cutoff,
             conversation_id__gt=after_conversation_id,
         )
-        .order_by("conversation_id")
-        .values_list("conversation_id", flat=True)
-        .distinct()[:REDISPATCH_BATCH_SIZE]
     )
-    for conversation_id in conversation_ids:
-        process_conversation_events_task.delay(conversation_id)
     if len(conversation_ids) == REDISPATCH_BATCH_SIZE:
         # Carry on past this batch (keyset), not from the start: those are queued now.
         redispatch_unprocessed_events_task.delay(conversation_ids[-1])
@@ -46,15 +53,10 @@ def resume_due_runs_task() -> int:
     """Send the conversations whose workflow timers are due; behind each run's ETA task."""
     from workflows.models import WorkflowRun
 
-    conversation_ids = list(
-        WorkflowRun.objects.filter(status=WorkflowRun.Status.WAITING, resume_at__lte=timezone.now())
-        .order_by("conversation_id")
-        .values_list("conversation_id", flat=True)
-        .distinct()[:REDISPATCH_BATCH_SIZE]
+    due = WorkflowRun.objects.filter(
+        status=WorkflowRun.Status.WAITING, resume_at__lte=timezone.now()
     )
-    for conversation_id in conversation_ids:
-        process_conversation_events_task.delay(conversation_id)
-    return len(conversation_ids)
+    return len(dispatch_conversations(due))
 
 
 @shared_task
@@ -62,12 +64,5 @@ def fire_due_timers_task() -> int:
     """Behind each timer's ETA task: send the conversations whose timers are due."""
     from workflows.models import Timer
 
-    conversation_ids = list(
-        Timer.objects.filter(fired_at__isnull=True, due_at__lte=timezone.now())
-        .order_by("conversation_id")
-        .values_list("conversation_id", flat=True)
-        .distinct()[:REDISPATCH_BATCH_SIZE]
-    )
-    for conversation_id in conversation_ids:
-        process_conversation_events_task.delay(conversation_id)
-    return len(conversation_ids)
+    due = Timer.objects.filter(fired_at__isnull=True, due_at__lte=timezone.now())
+    return len(dispatch_conversations(due))

@@ -3,33 +3,11 @@ import pytest
 from conversations import services
 from conversations.models import Event, Part
 from tests.factories import ContactFactory
-from tests.workflows.helpers import make_workflow
+from tests.workflows.helpers import API_EXAMPLE, make_workflow
 from workflows.models import Workflow
 from workflows.orchestrator import process_conversation_events
 
 pytestmark = pytest.mark.django_db
-
-API_EXAMPLE = {
-    "name": "Route Pro customers",
-    "status": "live",
-    "trigger": "customer_first_message",
-    "trigger_options": {},
-    "frequency": "once",
-    "audience": {"match": "all", "rules": [
-        {"attribute": "contact.plan", "operator": "is", "value": "Pro"},
-        {"attribute": "contact.monthly_spend", "operator": "gt", "value": 500},
-    ]},
-    "steps": [
-        {"type": "add_tag", "tag": "VIP"},
-        {"type": "apply_rules", "rules": [
-            {"when": {"match": "all", "rules": [{"attribute": "contact.plan", "operator": "is", "value": "Premium"}]},
-             "steps": [{"type": "apply_sla", "sla": "Premium Support"}]},
-            {"when": {"match": "all", "rules": [{"attribute": "message.body", "operator": "contains", "value": "project"}]},
-             "steps": [{"type": "add_tag", "tag": "Projects"}]},
-        ]},
-        {"type": "assign", "team": "Support"},
-    ],
-}  # fmt: skip
 
 
 @pytest.fixture

@@ -44,3 +44,27 @@ def skips_of(conversation, workflow):
             if entry["id"] == workflow.pk:
                 reasons.append(f"Did not start: {entry['reason']}")
     return reasons
+
+
+# The workflow example of API.md, word for word.
+API_EXAMPLE = {
+    "name": "Route Pro customers",
+    "status": "live",
+    "trigger": "customer_first_message",
+    "trigger_options": {},
+    "frequency": "once",
+    "audience": {"match": "all", "rules": [
+        {"attribute": "contact.plan", "operator": "is", "value": "Pro"},
+        {"attribute": "contact.monthly_spend", "operator": "gt", "value": 500},
+    ]},
+    "steps": [
+        {"type": "add_tag", "tag": "VIP"},
+        {"type": "apply_rules", "rules": [
+            {"when": {"match": "all", "rules": [{"attribute": "contact.plan", "operator": "is", "value": "Premium"}]},
+             "steps": [{"type": "apply_sla", "sla": "Premium Support"}]},
+            {"when": {"match": "all", "rules": [{"attribute": "message.body", "operator": "contains", "value": "project"}]},
+             "steps": [{"type": "add_tag", "tag": "Projects"}]},
+        ]},
+        {"type": "assign", "team": "Support"},
+    ],
+}  # fmt: skip

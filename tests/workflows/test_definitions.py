@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from tests.factories import SlaPolicyFactory, TeamFactory
+from tests.workflows.helpers import API_EXAMPLE as ROUTE_PRO
 from tests.workflows.helpers import make_workflow
 from workflows.engine.errors import DefinitionError
 from workflows.models import Workflow
@@ -19,28 +20,6 @@ from workflows.services import (
 )
 
 pytestmark = pytest.mark.django_db
-
-ROUTE_PRO = {
-    "name": "Route Pro customers",
-    "status": "live",
-    "trigger": "customer_first_message",
-    "trigger_options": {},
-    "frequency": "once",
-    "audience": {"match": "all", "rules": [
-        {"attribute": "contact.plan", "operator": "is", "value": "Pro"},
-        {"attribute": "contact.monthly_spend", "operator": "gt", "value": 500},
-    ]},
-    "steps": [
-        {"type": "add_tag", "tag": "VIP"},
-        {"type": "apply_rules", "rules": [
-            {"when": {"match": "all", "rules": [{"attribute": "contact.plan", "operator": "is", "value": "Premium"}]},
-             "steps": [{"type": "apply_sla", "sla": "Premium Support"}]},
-            {"when": {"match": "all", "rules": [{"attribute": "message.body", "operator": "contains", "value": "project"}]},
-             "steps": [{"type": "add_tag", "tag": "Projects"}]},
-        ]},
-        {"type": "assign", "team": "Support"},
-    ],
-}  # fmt: skip
 
 
 @pytest.fixture
