@@ -43,6 +43,17 @@ from conversations.models import (
 # What a contact sees of its own timeline: the messages, not notes or internal changes.
 CONTACT_VISIBLE_PARTS = [PartType.CUSTOMER_MESSAGE, PartType.TEAMMATE_REPLY, PartType.BOT_MESSAGE]
 
+# Refusals of API.md "Safer writes" (tests import them).
+TEAMMATES_ONLY = "Teammates only."
+ACTING_FOR_ANOTHER_TEAMMATE = (
+    "Only workspace admins may act for another teammate: admin_id must be your own id."
+)
+WRITING_AS_THE_CUSTOMER = (
+    "Only workspace admins and the contact itself may write as the customer (type: user)."
+)
+# Ids are bigints: anything outside is no teammate (and never reaches the database).
+MAX_ID = 2**63 - 1
+
 
 @extend_schema_field({"type": "string", "example": "30m", "pattern": r"^\d+[smhd]$"})
 class DurationStringField(serializers.Field):
@@ -338,7 +349,9 @@ class ConversationFilter(filters.FilterSet):
 
 
 def teammate_by_id(value, field: str) -> Teammate:
-    teammate = Teammate.objects.filter(pk=value, is_active=True).first()
+    teammate = (
+        Teammate.objects.filter(pk=value, is_active=True).first() if 0 < value <= MAX_ID else None
+    )
     if teammate is None:
         raise serializers.ValidationError({field: [f"No active teammate with id {value}."]})
     return teammate
@@ -373,12 +386,26 @@ class ConversationViewSet(
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
     def acting(self, admin_id) -> tuple[Actor, Teammate]:
+        """The teammate a write is recorded as: the caller, or, for a workspace admin (an
+        integration acting for a teammate), the teammate `admin_id` names. Anyone else
+        naming another teammate is refused, so the audit trail cannot be forged."""
         if is_contact(self.request):
-            raise PermissionDenied("Teammates only.")
-        teammate = (
-            teammate_by_id(admin_id, "admin_id") if admin_id is not None else self.request.user
-        )
+            raise PermissionDenied(TEAMMATES_ONLY)
+        caller = self.request.user
+        if admin_id is None or admin_id == caller.pk:
+            return Actor.teammate(caller), caller
+        if not caller.is_workspace_admin:
+            raise PermissionDenied(ACTING_FOR_ANOTHER_TEAMMATE)
+        teammate = teammate_by_id(admin_id, "admin_id")
         return Actor.teammate(teammate), teammate
+
+    def acting_as_customer(self, conversation) -> Actor:
+        """`type: "user"`: the contact's own token, or a workspace admin writing for it."""
+        if is_contact(self.request):
+            return Actor.contact(self.request.user.contact)
+        if not self.request.user.is_workspace_admin:
+            raise PermissionDenied(WRITING_AS_THE_CUSTOMER)
+        return Actor.contact(conversation.contact)
 
     def render(self, conversation, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=conversation.pk)
@@ -417,10 +444,7 @@ class ConversationViewSet(
         data.is_valid(raise_exception=True)
         kind, body = data.validated_data["type"], data.validated_data["body"]
         if kind == "user":
-            if is_contact(request):
-                acting = Actor.contact(request.user.contact)
-            else:
-                acting = Actor.contact(conversation.contact)
+            acting = self.acting_as_customer(conversation)
             part = services.conversation_customer_message(
                 conversation=conversation, body=body, acting=acting
             )

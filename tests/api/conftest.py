@@ -44,3 +44,22 @@ def other_customer(db):
 @pytest.fixture
 def premium_sla(db):
     return SlaPolicyFactory(name="Premium Support")
+
+
+# Personas of the safer-writes tests: admin (ada), teammate (ben), other teammate (carl),
+# contact (customer, Maya) and other contact (other_customer, Noor).
+
+
+@pytest.fixture
+def other_teammate(outsider):
+    return outsider
+
+
+@pytest.fixture
+def other_teammate_api(other_teammate):
+    return client_with(f"Token {Token.objects.create(user=other_teammate).key}")
+
+
+@pytest.fixture
+def other_customer_api(other_customer):
+    return client_with(f"Contact {other_customer.messenger_token}")
