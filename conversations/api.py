@@ -26,6 +26,7 @@ from conversations.api_auth import (
     IsTeammate,
     IsTeammateOrContact,
     IsTeammateReadOrAdminWrite,
+    IsWorkspaceAdmin,
     is_contact,
 )
 from conversations.durations import format_duration, parse_duration
@@ -96,15 +97,29 @@ class ContactSerializer(serializers.ModelSerializer):
             "company",
             "custom_attributes",
             "external_id",
-            "messenger_token",
             "created_at",
             "last_seen_at",
         ]
-        read_only_fields = ["messenger_token", "created_at", "last_seen_at"]
+        read_only_fields = ["created_at", "last_seen_at"]
 
     def create(self, validated_data):
         company = (validated_data.pop("company", None) or {}).get("name")
         return services.contact_create(company_name=company, **validated_data)
+
+
+class ContactCreatedSerializer(ContactSerializer):
+    """The answer to creating a contact: the one read that carries its messenger token."""
+
+    class Meta(ContactSerializer.Meta):
+        fields = [*ContactSerializer.Meta.fields, "messenger_token"]
+        read_only_fields = [*ContactSerializer.Meta.read_only_fields, "messenger_token"]
+
+
+class MessengerTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "messenger_token"]
+        read_only_fields = fields
 
 
 class ContactFilter(filters.FilterSet):
@@ -127,6 +142,23 @@ class ContactViewSet(
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
     permission_classes = [IsTeammate]
+
+    def get_serializer_class(self):
+        # Tokens are credentials: shown when the contact is created, never in reads.
+        return ContactCreatedSerializer if self.action == "create" else ContactSerializer
+
+    @extend_schema(request=None, responses={200: MessengerTokenSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="messenger-token",
+        permission_classes=[IsWorkspaceAdmin],
+        filterset_class=None,
+    )
+    def messenger_token(self, request, pk=None):
+        """Issue the contact a new messenger token; the old one stops working at once."""
+        contact = services.contact_messenger_token_rotate(contact=self.get_object())
+        return Response(MessengerTokenSerializer(contact).data)
 
 
 # --- teams, teammates, SLA policies --------------------------------------------------------

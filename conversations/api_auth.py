@@ -68,6 +68,13 @@ class IsTeammateReadOrAdminWrite(IsTeammate):
         return request.method in SAFE_METHODS or request.user.is_workspace_admin
 
 
+class IsWorkspaceAdmin(IsTeammate):
+    """Workspace admins only (rotating a contact's messenger token)."""
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.is_workspace_admin
+
+
 class IsTeammateOrContact(BasePermission):
     """Conversations: teammates, and contacts for their own (the view scopes the queryset)."""
 

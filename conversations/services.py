@@ -36,6 +36,7 @@ from conversations.models import (
     Tag,
     Team,
     Teammate,
+    new_messenger_token,
 )
 
 State = Conversation.State
@@ -722,6 +723,18 @@ def contact_create(
             custom_attributes=custom_attributes or {},
             external_id=external_id,
         )
+
+
+def contact_messenger_token_rotate(*, contact: Contact | int) -> Contact:
+    """Give the contact a new messenger token; the old one stops working at once (the API
+    looks tokens up, and Messenger sessions remember which token opened them)."""
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(
+            pk=contact.pk if isinstance(contact, Contact) else contact
+        )
+        contact.messenger_token = new_messenger_token()
+        contact.save(update_fields=["messenger_token"])
+    return contact
 
 
 def conversation_record_sla_miss(*, conversation: Conversation | int, target: str) -> bool:
