@@ -31,6 +31,7 @@ from conversations.api_auth import (
 )
 from conversations.durations import format_duration, parse_duration
 from conversations.models import (
+    ActorType,
     Contact,
     Conversation,
     Event,
@@ -43,6 +44,9 @@ from conversations.models import (
 
 # What a contact sees of its own timeline: the messages, not notes or internal changes.
 CONTACT_VISIBLE_PARTS = [PartType.CUSTOMER_MESSAGE, PartType.TEAMMATE_REPLY, PartType.BOT_MESSAGE]
+
+# How a workflow's messages are signed for the customer (as in the Messenger).
+BOT_NAME = "Bot"
 
 # Refusals of API.md "Safer writes" (tests import them).
 TEAMMATES_ONLY = "Teammates only."
@@ -326,6 +330,42 @@ class PartSerializer(serializers.ModelSerializer):
         return {"id": part.author_id, "name": part.author_name}
 
 
+# --- what a contact's own token sees (API.md "Safer writes") ---------------------------------
+
+
+class ContactConversationSerializer(serializers.ModelSerializer):
+    """A conversation as its contact sees it: no tags, data, assignee, team or SLA."""
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "state", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ContactPartSerializer(serializers.ModelSerializer):
+    """A message as the contact sees it: who wrote it (a workflow is "Bot", its name stays
+    internal), the text, and a bot message's buttons."""
+
+    author = serializers.SerializerMethodField()
+    buttons = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Part
+        fields = ["id", "part_type", "author_type", "author", "body", "created_at", "buttons"]
+        read_only_fields = fields
+
+    @extend_schema_field(inline_serializer("ContactPartAuthor", {"name": serializers.CharField()}))
+    def get_author(self, part):
+        if part.author_type == ActorType.WORKFLOW:
+            return {"name": BOT_NAME}
+        return {"name": part.author_name}
+
+    def get_buttons(self, part) -> list[str]:
+        details = part.details if isinstance(part.details, dict) else {}
+        labels = details.get("buttons") if part.part_type == PartType.BOT_MESSAGE else None
+        return [label for label in labels if isinstance(label, str)] if labels else []
+
+
 class ConversationCreateSerializer(serializers.Serializer):
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.all(), required=False, help_text="Omit in the Messenger."
@@ -403,15 +443,29 @@ class ConversationViewSet(
     permission_classes = [IsTeammateOrContact]
 
     def get_queryset(self):
-        queryset = (
+        if is_contact(self.request):
+            return Conversation.objects.filter(contact=self.request.user.contact).order_by(
+                "-created_at", "-id"
+            )
+        return (
             Conversation.objects.select_related("sla_policy")
             .prefetch_related("tags")
             .annotate(pending_event_count=pending_event_count())
             .order_by("-created_at", "-id")
         )
+
+    def get_serializer_class(self):
+        return ContactConversationSerializer if is_contact(self.request) else ConversationSerializer
+
+    def part_serializer(self):
+        return ContactPartSerializer if is_contact(self.request) else PartSerializer
+
+    def filter_queryset(self, queryset):
+        # A contact's filters could probe what it may not read (?tag=VIP, ?assignee=…):
+        # a contact lists all of its own conversations, unfiltered.
         if is_contact(self.request):
-            queryset = queryset.filter(contact=self.request.user.contact)
-        return queryset
+            return queryset
+        return super().filter_queryset(queryset)
 
     def conversation(self) -> Conversation:
         """The conversation of the URL, within the caller's reach (else 404)."""
@@ -441,7 +495,7 @@ class ConversationViewSet(
 
     def render(self, conversation, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=conversation.pk)
-        return Response(ConversationSerializer(fresh).data, status=code)
+        return Response(self.get_serializer_class()(fresh).data, status=code)
 
     @extend_schema(request=ConversationCreateSerializer, responses={201: ConversationSerializer})
     def create(self, request, *args, **kwargs):
@@ -490,7 +544,7 @@ class ConversationViewSet(
                 part = services.conversation_teammate_reply(
                     conversation=conversation, teammate=teammate, body=body
                 )
-        return Response(PartSerializer(part).data, status=status.HTTP_201_CREATED)
+        return Response(self.part_serializer()(part).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["GET"],
@@ -511,7 +565,7 @@ class ConversationViewSet(
             if is_contact(request):
                 parts = parts.filter(part_type__in=CONTACT_VISIBLE_PARTS)
             page = self.paginate_queryset(parts)
-            return self.get_paginated_response(PartSerializer(page, many=True).data)
+            return self.get_paginated_response(self.part_serializer()(page, many=True).data)
         data = PartActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         acting, _ = self.acting(data.validated_data.get("admin_id"))
