@@ -52,7 +52,7 @@ def test_a_contact_opens_and_writes_in_its_own_conversation_only(
     mine = customer_api.post("/api/conversations/", {"body": "Hello"}, format="json").json()
     theirs = services.conversation_open(contact=other_customer, body="Secret")
 
-    assert mine["contact"] == customer.pk
+    assert Conversation.objects.get(pk=mine["id"]).contact == customer
     assert customer_api.get(f"/api/conversations/{theirs.pk}/").status_code == 404
     assert customer_api.get(f"/api/conversations/{theirs.pk}/parts/").status_code == 404
     reply = customer_api.post(
