@@ -7,6 +7,7 @@ app_name = "messenger"
 urlpatterns = [
     path("", views.home, name="home"),
     path("pick/", views.pick_contact, name="pick"),
+    path("switch/", views.switch, name="switch"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("conversations/<int:pk>/", views.conversation_detail, name="conversation"),
     path("conversations/<int:pk>/timeline/", views.conversation_timeline, name="timeline"),

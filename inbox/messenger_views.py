@@ -3,12 +3,21 @@ teammates' replies and bot messages, and answers reply buttons and questions.
 
 Contacts are not Django users: the contact is kept in the session under
 `messenger_contact_id`, set by the link carrying its messenger token (or, in demos, by
-picking a contact). Every page checks the conversation belongs to that contact, and every
-change is one call to a conversation service acting as the contact.
+picking a contact). The link's token is exchanged for the session on the first visit and
+the page redirects to itself without it, so the token is in one access-log line at most
+and never in a Referer (every page also sends `Referrer-Policy: no-referrer`). The
+session remembers a digest of the token that opened it: rotating the token signs those
+sessions out. A visitor signed in as one contact who follows another contact's link is
+asked before switching. Every page checks the conversation belongs to that contact, and
+every change is one call to a conversation service acting as the contact.
 """
+
+import re
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Left
 from django.http import Http404, HttpResponse
@@ -23,6 +32,14 @@ from inbox.messenger_forms import MessageForm
 from workflows.models import WorkflowRun
 
 SESSION_KEY = "messenger_contact_id"
+# The digest of the token that signed the session in; a rotated token voids the session.
+SESSION_TOKEN_KEY = "messenger_token_digest"
+# Another contact's link, followed while signed in: waits for the visitor's yes or no.
+SESSION_SWITCH_KEY = "messenger_switch_to"
+# What `new_messenger_token` makes (URL-safe base64) fits this; anything else is refused
+# before it reaches the database (NUL bytes, surrogates, megabytes of junk).
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+REFERRER_POLICY = "no-referrer"
 # The Messenger shows the newest conversations and the latest parts of one conversation.
 MAX_CONVERSATIONS = 50
 MAX_PARTS = 200
@@ -33,14 +50,32 @@ PREVIEW_LENGTH = 140
 # --- who is the customer ----------------------------------------------------------------
 
 
+def token_digest(token: str) -> str:
+    return salted_hmac("inbox.messenger.session", token).hexdigest()
+
+
+def contact_by_token(token: str | None) -> Contact | None:
+    if not token or not TOKEN_PATTERN.fullmatch(token):
+        return None
+    return Contact.objects.filter(messenger_token=token).first()
+
+
+def holds_current_token(contact: Contact, digest) -> bool:
+    return isinstance(digest, str) and constant_time_compare(
+        digest, token_digest(contact.messenger_token)
+    )
+
+
 def session_contact(request) -> Contact | None:
-    """The contact signed in to the Messenger in this session, if any (and still there)."""
+    """The contact signed in to the Messenger in this session, if any (still there, and
+    still holding the token that signed it in)."""
     pk = request.session.get(SESSION_KEY)
     if pk is None:
         return None
     contact = Contact.objects.filter(pk=pk).first()
-    if contact is None:
-        request.session.pop(SESSION_KEY, None)
+    if contact is None or not holds_current_token(contact, request.session.get(SESSION_TOKEN_KEY)):
+        sign_out_contact(request)
+        return None
     return contact
 
 
@@ -48,6 +83,26 @@ def sign_in(request, contact: Contact) -> None:
     # A new session key on every sign-in: a key planted before it is worth nothing after.
     request.session.cycle_key()
     request.session[SESSION_KEY] = contact.pk
+    request.session[SESSION_TOKEN_KEY] = token_digest(contact.messenger_token)
+    request.session.pop(SESSION_SWITCH_KEY, None)
+
+
+def sign_out_contact(request) -> None:
+    # Only the Messenger's keys: a teammate signed in in the same browser stays signed in.
+    for key in (SESSION_KEY, SESSION_TOKEN_KEY, SESSION_SWITCH_KEY):
+        request.session.pop(key, None)
+
+
+def no_referrer(view):
+    """Messenger pages never tell other sites where the visitor came from."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = REFERRER_POLICY
+        return response
+
+    return wrapper
 
 
 def own_conversation(request, pk: int) -> tuple[Contact, Conversation]:
@@ -67,16 +122,12 @@ def page(request, template: str, context: dict, status: int = 200):
 # --- pages ------------------------------------------------------------------------------
 
 
+@no_referrer
 @require_http_methods(["GET", "POST"])
 def home(request):
     """Sign in by token, pick a demo contact, or list the contact's conversations."""
-    token = request.GET.get("token")
-    if token is not None:
-        contact = Contact.objects.filter(messenger_token=token.strip()).first() if token else None
-        if contact is None:
-            return page(request, "messenger/signed_out.html", {"invalid_link": True}, status=404)
-        sign_in(request, contact)
-        return redirect("messenger:home")  # the token leaves the address bar and history
+    if "token" in request.GET:
+        return follow_link(request, request.GET["token"].strip())
 
     contact = session_contact(request)
     if contact is None:
@@ -104,6 +155,58 @@ def home(request):
     return page(request, "messenger/home.html", context, status=status)
 
 
+def follow_link(request, token: str):
+    """Exchange the link's token for the session, then drop it from the address.
+
+    1. An unknown or malformed token: the "link not valid" page.
+    2. Nobody signed in, or the same contact: sign in (a new session key).
+    3. Signed in as another contact: remember the offer and ask (`switch`); a link
+       someone else sent must not silently change who the visitor writes as.
+    """
+    contact = contact_by_token(token)
+    if contact is None:
+        return page(request, "messenger/signed_out.html", {"invalid_link": True}, status=404)
+    current = session_contact(request)
+    if current is not None and current.pk != contact.pk:
+        request.session[SESSION_SWITCH_KEY] = {
+            "contact": contact.pk,
+            "token": token_digest(contact.messenger_token),
+        }
+        return redirect("messenger:switch")  # the token leaves the address bar here too
+    sign_in(request, contact)
+    return redirect("messenger:home")
+
+
+def switch_offer(request) -> Contact | None:
+    """The contact of the link followed while signed in, if its token is still current."""
+    offer = request.session.get(SESSION_SWITCH_KEY)
+    if not isinstance(offer, dict) or not isinstance(offer.get("contact"), int):
+        return None
+    contact = Contact.objects.filter(pk=offer["contact"]).first()
+    if contact is None or not holds_current_token(contact, offer.get("token")):
+        return None
+    return contact
+
+
+@no_referrer
+@require_http_methods(["GET", "POST"])
+def switch(request):
+    """Asks a visitor signed in as one contact whether to switch to the link's contact."""
+    current, offered = session_contact(request), switch_offer(request)
+    if current is None or offered is None:
+        request.session.pop(SESSION_SWITCH_KEY, None)
+        if offered is not None and request.method == "POST":
+            sign_in(request, offered)  # nobody to switch from any more: just sign in
+        return redirect("messenger:home")
+    if request.method == "GET":
+        return page(request, "messenger/switch.html", {"contact": current, "offered": offered})
+    if request.POST.get("choice") == "switch":
+        sign_in(request, offered)
+    else:
+        request.session.pop(SESSION_SWITCH_KEY, None)
+    return redirect("messenger:home")
+
+
 def conversation_list(contact: Contact) -> list[Conversation]:
     """The contact's conversations with their latest visible message, newest first."""
     latest = Part.objects.filter(
@@ -119,6 +222,7 @@ def conversation_list(contact: Contact) -> list[Conversation]:
     return list(conversations[:MAX_CONVERSATIONS])
 
 
+@no_referrer
 @require_POST
 def pick_contact(request):
     """Demo only: sign in as the contact picked from the list."""
@@ -134,13 +238,14 @@ def pick_contact(request):
     return redirect("messenger:home")
 
 
+@no_referrer
 @require_POST
 def sign_out(request):
-    # Only the Messenger's key: a teammate signed in in the same browser stays signed in.
-    request.session.pop(SESSION_KEY, None)
+    sign_out_contact(request)
     return redirect("messenger:home")
 
 
+@no_referrer
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request, pk):
     """The conversation as the customer sees it, and the customer's next message."""
@@ -167,6 +272,7 @@ def conversation_detail(request, pk):
     return page(request, "messenger/conversation.html", context, status=status)
 
 
+@no_referrer
 @require_GET
 def conversation_timeline(request, pk):
     """The polled part of the conversation: its timeline and any reply buttons.

@@ -15,6 +15,7 @@ from workflows.models import WorkflowRun
 pytestmark = pytest.mark.django_db
 
 HOME = reverse("messenger:home")
+SWITCH = reverse("messenger:switch")
 
 
 def detail_url(conversation):
@@ -69,9 +70,117 @@ def test_an_unknown_token_says_the_link_is_not_valid(client, contact, token):
     assert SESSION_KEY not in client.session
 
 
-def test_a_new_token_link_replaces_the_contact_of_the_session(as_contact, other_contact):
+def test_the_token_link_starts_a_new_session_key(client, contact):
+    client.get(HOME)
+    before = client.session.session_key
+
+    client.get(HOME, {"token": contact.messenger_token})
+
+    assert client.session.session_key != before
+
+
+@pytest.mark.parametrize(
+    "query", ["a%00b", "a%ED%A0%80b", "%FF%FE", "%C3%A4" * 10, "x" * 65, "a&token=b"]
+)
+def test_a_malformed_token_says_the_link_is_not_valid(client, contact, query):
+    response = client.get(f"{HOME}?token={query}")
+
+    assert response.status_code == 404
+    assert "This Messenger link is not valid" in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+def test_every_messenger_page_sends_no_referrer(as_contact, contact):
+    conversation = open_as(contact)
+    responses = [
+        as_contact.get(HOME),
+        as_contact.get(HOME, {"token": contact.messenger_token}),
+        as_contact.get(detail_url(conversation)),
+        as_contact.get(timeline_url(conversation)),
+        Client().get(HOME, {"token": "nope"}),
+    ]
+
+    assert [r["Referrer-Policy"] for r in responses] == ["no-referrer"] * len(responses)
+
+
+def test_another_contacts_link_asks_before_switching_and_keeps_the_token_out_of_the_address(
+    as_contact, contact, other_contact
+):
+    response = as_contact.get(HOME, {"token": other_contact.messenger_token})
+
+    assert response.status_code == 302 and response["Location"] == SWITCH
+    assert as_contact.session[SESSION_KEY] == contact.pk  # nothing switched yet
+    page = as_contact.get(SWITCH).content.decode()
+    assert "Maya Okafor" in page and "Otto Berg" in page
+    assert other_contact.messenger_token not in page
+    assert 'name="csrfmiddlewaretoken"' in page
+
+
+def test_confirming_the_switch_signs_in_as_the_other_contact(as_contact, other_contact):
     as_contact.get(HOME, {"token": other_contact.messenger_token})
+    before = as_contact.session.session_key
+
+    response = as_contact.post(SWITCH, {"choice": "switch"})
+
+    assert response.status_code == 302 and response["Location"] == HOME
     assert as_contact.session[SESSION_KEY] == other_contact.pk
+    assert as_contact.session.session_key != before
+    assert "Otto Berg" in as_contact.get(HOME).content.decode()
+
+
+def test_declining_the_switch_keeps_the_current_contact(as_contact, contact, other_contact):
+    as_contact.get(HOME, {"token": other_contact.messenger_token})
+
+    response = as_contact.post(SWITCH, {"choice": "stay"})
+
+    assert response.status_code == 302 and response["Location"] == HOME
+    assert as_contact.session[SESSION_KEY] == contact.pk
+    assert "Maya Okafor" in as_contact.get(HOME).content.decode()
+    # The offer is gone: confirming afterwards switches nothing.
+    as_contact.post(SWITCH, {"choice": "switch"})
+    assert as_contact.session[SESSION_KEY] == contact.pk
+
+
+def test_the_switch_needs_the_csrf_token(contact, other_contact):
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(HOME, {"token": contact.messenger_token})
+    browser.get(HOME, {"token": other_contact.messenger_token})
+
+    assert browser.post(SWITCH, {"choice": "switch"}).status_code == 403
+    assert browser.session[SESSION_KEY] == contact.pk
+
+
+def test_the_switch_page_without_an_offer_goes_home(as_contact, contact):
+    assert as_contact.get(SWITCH)["Location"] == HOME
+    assert as_contact.post(SWITCH, {"choice": "switch"})["Location"] == HOME
+    assert as_contact.session[SESSION_KEY] == contact.pk
+
+
+def test_the_own_link_again_needs_no_confirmation(as_contact, contact):
+    response = as_contact.get(HOME, {"token": contact.messenger_token})
+
+    assert response["Location"] == HOME
+    assert as_contact.session[SESSION_KEY] == contact.pk
+
+
+def test_rotating_the_token_signs_out_the_sessions_it_opened(as_contact, contact, settings):
+    settings.MESSENGER_DEMO_PICKER = False
+    conversation = open_as(contact)
+    services.contact_messenger_token_rotate(contact=contact)
+
+    assert "Open the Messenger from your link" in as_contact.get(HOME).content.decode()
+    assert as_contact.get(detail_url(conversation))["Location"] == HOME
+    assert as_contact.get(timeline_url(conversation)).status_code == 404
+    assert SESSION_KEY not in as_contact.session
+
+
+def test_a_switch_offered_before_a_rotation_is_void(as_contact, contact, other_contact):
+    as_contact.get(HOME, {"token": other_contact.messenger_token})
+    services.contact_messenger_token_rotate(contact=other_contact)
+
+    as_contact.post(SWITCH, {"choice": "switch"})
+
+    assert as_contact.session[SESSION_KEY] == contact.pk
 
 
 def test_without_a_contact_the_demo_picker_lists_contacts_and_picking_signs_in(
