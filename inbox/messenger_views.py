@@ -17,11 +17,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Left
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from conversations import services
