@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "conversations",
     "workflows",
     "inbox",
@@ -57,6 +58,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out user name before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,6 +127,21 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 STATICFILES_DIRS = [d for d in STATICFILES_DIRS if (d[1] if isinstance(d, tuple) else d).exists()]
+
+# --- brute force (README "Security") --------------------------------------------------
+# The client's address: REMOTE_ADDR, or, behind a reverse proxy you trust, the header it
+# sets (e.g. HTTP_X_FORWARDED_FOR; its right-most entry). Used by the login lock-out and
+# the API's failed-token throttle alike (config.security.client_address).
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
+# Login page and admin login (django-axes, attempts stored in the database, so shared by
+# every worker): this many failures for one user name from one address lock that user
+# name out from that address, even with the right password, for this long.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.security.client_address"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/inbox/"

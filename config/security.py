@@ -1,0 +1,48 @@
+"""Who is knocking, and what a locked-out visitor sees (README "Security").
+
+`client_address` is the one answer to "which address is this request from" for both the
+login lock-out (django-axes, through AXES_CLIENT_IP_CALLABLE) and the API's failed-token
+throttle, so the two always agree.
+"""
+
+import ipaddress
+import math
+
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import render
+
+LOCKED_OUT = (
+    "Too many failed log-in attempts for this user name from your address. "
+    "Try again in {minutes} minutes."
+)
+
+
+def client_address(request) -> str | None:
+    """REMOTE_ADDR, unless CLIENT_IP_HEADER names the header a trusted reverse proxy sets
+    (e.g. HTTP_X_FORWARDED_FOR). In X-Forwarded-For the proxy appends the address it saw,
+    so the right-most entry is the one a client cannot forge; anything that is not an IP
+    address falls back to REMOTE_ADDR."""
+    meta = request.META
+    header = settings.CLIENT_IP_HEADER
+    if header and meta.get(header):
+        candidate = meta[header].split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            pass
+    return meta.get("REMOTE_ADDR") or None
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The login form again, with the lock-out message, answered 429 (AXES_LOCKOUT_CALLABLE)
+    for both the login page and the admin login."""
+    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = AuthenticationForm(request, initial={"username": username[:150]})
+    context = {
+        "form": form,
+        "locked_out": LOCKED_OUT.format(minutes=minutes),
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
+    return render(request, "registration/login.html", context, status=429)
