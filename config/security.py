@@ -9,8 +9,7 @@ import ipaddress
 import math
 
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
-from django.shortcuts import render
+from django.core.exceptions import ImproperlyConfigured
 
 LOCKED_OUT = (
     "Too many failed log-in attempts for this user name from your address. "
@@ -37,6 +36,10 @@ def client_address(request) -> str | None:
 def lockout_response(request, original_response=None, credentials=None):
     """The login form again, with the lock-out message, answered 429 (AXES_LOCKOUT_CALLABLE)
     for both the login page and the admin login."""
+    # Imported here: settings import this module for `caches_from_url`, before apps load.
+    from django.contrib.auth.forms import AuthenticationForm
+    from django.shortcuts import render
+
     minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     form = AuthenticationForm(request, initial={"username": username[:150]})
@@ -46,3 +49,15 @@ def lockout_response(request, original_response=None, credentials=None):
         "next": request.POST.get("next") or request.GET.get("next", ""),
     }
     return render(request, "registration/login.html", context, status=429)
+
+
+def caches_from_url(url: str) -> dict:
+    """CACHES from CACHE_URL. The API's failed-token counts live in the default cache:
+    without a URL that is each process's own memory (fine for one process; with several
+    gunicorn workers or hosts each counts apart, so an attacker gets the limit once per
+    process); `redis://host:6379/1` shares them."""
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, got {url!r}")
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}

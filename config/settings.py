@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.security import caches_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime files of the embedded mode: SQLite database, broker folders, beat schedule.
@@ -101,6 +102,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a real worker started by the integration tests sees it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 
+# The API's failed-token counts live here. Without CACHE_URL: each process's own memory
+# (one process is fine; several gunicorn workers or hosts each count apart). With
+# CACHE_URL=redis://host:6379/1 every worker shares them. django-axes keeps the login
+# lock-outs in the database, shared anyway.
+CACHES = caches_from_url(env_str("CACHE_URL", ""))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "conversations.Teammate"
 
@@ -160,6 +167,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # Failed token authentications per client address (conversations.api_auth): past the
+    # burst a guesser waits out the minute, past the sustained rate the hour. Valid
+    # tokens are never counted. Counted in the default cache (CACHE_URL below).
+    "DEFAULT_THROTTLE_RATES": {
+        "failed_token_burst": env_str("API_FAILED_TOKEN_BURST_RATE", "10/min"),
+        "failed_token_sustained": env_str("API_FAILED_TOKEN_SUSTAINED_RATE", "60/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Inbox Workflows API",

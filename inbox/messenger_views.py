@@ -12,7 +12,6 @@ asked before switching. Every page checks the conversation belongs to that conta
 every change is one call to a conversation service acting as the contact.
 """
 
-import re
 from functools import wraps
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from conversations import services
 from conversations.actors import Actor
 from conversations.api import CONTACT_VISIBLE_PARTS
+from conversations.api_auth import contact_by_token
 from conversations.models import Contact, Conversation, Part, PartType
 from inbox.messenger_forms import MessageForm
 from workflows.models import WorkflowRun
@@ -36,9 +36,6 @@ SESSION_KEY = "messenger_contact_id"
 SESSION_TOKEN_KEY = "messenger_token_digest"
 # Another contact's link, followed while signed in: waits for the visitor's yes or no.
 SESSION_SWITCH_KEY = "messenger_switch_to"
-# What `new_messenger_token` makes (URL-safe base64) fits this; anything else is refused
-# before it reaches the database (NUL bytes, surrogates, megabytes of junk).
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 REFERRER_POLICY = "no-referrer"
 # The Messenger shows the newest conversations and the latest parts of one conversation.
 MAX_CONVERSATIONS = 50
@@ -52,12 +49,6 @@ PREVIEW_LENGTH = 140
 
 def token_digest(token: str) -> str:
     return salted_hmac("inbox.messenger.session", token).hexdigest()
-
-
-def contact_by_token(token: str | None) -> Contact | None:
-    if not token or not TOKEN_PATTERN.fullmatch(token):
-        return None
-    return Contact.objects.filter(messenger_token=token).first()
 
 
 def holds_current_token(contact: Contact, digest) -> bool:

@@ -33,6 +33,14 @@ def fresh_office_hours():
     office_hours.clear_schedule_cache()
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: the API's failed-token counts live there."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def admin_user(db):
     return AdminFactory(username="ada")
