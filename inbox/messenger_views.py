@@ -5,7 +5,7 @@ Contacts are not Django users: the contact is kept in the session under
 `messenger_contact_id`, set by the link carrying its messenger token (or, in demos, by
 picking a contact). The link's token is exchanged for the session on the first visit and
 the page redirects to itself without it, so the token is in one access-log line at most
-and never in a Referer (every page also sends `Referrer-Policy: no-referrer`). The
+and never in a Referer (every page also sends `Referrer-Policy: same-origin`). The
 session remembers a digest of the token that opened it: rotating the token signs those
 sessions out. A visitor signed in as one contact who follows another contact's link is
 asked before switching. Every page checks the conversation belongs to that contact, and
@@ -36,7 +36,10 @@ SESSION_KEY = "messenger_contact_id"
 SESSION_TOKEN_KEY = "messenger_token_digest"
 # Another contact's link, followed while signed in: waits for the visitor's yes or no.
 SESSION_SWITCH_KEY = "messenger_switch_to"
-REFERRER_POLICY = "no-referrer"
+# same-origin rather than no-referrer: with no-referrer browsers send `Origin: null` on
+# form posts, which Django's CSRF check refuses. The token never stays in our own URLs,
+# so a same-origin Referer cannot carry it; other sites get no Referer at all.
+REFERRER_POLICY = "same-origin"
 # The Messenger shows the newest conversations and the latest parts of one conversation.
 MAX_CONVERSATIONS = 50
 MAX_PARTS = 200
@@ -84,8 +87,9 @@ def sign_out_contact(request) -> None:
         request.session.pop(key, None)
 
 
-def no_referrer(view):
-    """Messenger pages never tell other sites where the visitor came from."""
+def same_origin_referrer(view):
+    """Messenger pages never tell other sites where the visitor came from (Django's
+    SecurityMiddleware default, made explicit here so a settings change cannot undo it)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -113,7 +117,7 @@ def page(request, template: str, context: dict, status: int = 200):
 # --- pages ------------------------------------------------------------------------------
 
 
-@no_referrer
+@same_origin_referrer
 @require_http_methods(["GET", "POST"])
 def home(request):
     """Sign in by token, pick a demo contact, or list the contact's conversations."""
@@ -179,7 +183,7 @@ def switch_offer(request) -> Contact | None:
     return contact
 
 
-@no_referrer
+@same_origin_referrer
 @require_http_methods(["GET", "POST"])
 def switch(request):
     """Asks a visitor signed in as one contact whether to switch to the link's contact."""
@@ -213,7 +217,7 @@ def conversation_list(contact: Contact) -> list[Conversation]:
     return list(conversations[:MAX_CONVERSATIONS])
 
 
-@no_referrer
+@same_origin_referrer
 @require_POST
 def pick_contact(request):
     """Demo only: sign in as the contact picked from the list."""
@@ -229,14 +233,14 @@ def pick_contact(request):
     return redirect("messenger:home")
 
 
-@no_referrer
+@same_origin_referrer
 @require_POST
 def sign_out(request):
     sign_out_contact(request)
     return redirect("messenger:home")
 
 
-@no_referrer
+@same_origin_referrer
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request, pk):
     """The conversation as the customer sees it, and the customer's next message."""
@@ -263,7 +267,7 @@ def conversation_detail(request, pk):
     return page(request, "messenger/conversation.html", context, status=status)
 
 
-@no_referrer
+@same_origin_referrer
 @require_GET
 def conversation_timeline(request, pk):
     """The polled part of the conversation: its timeline and any reply buttons.

@@ -152,3 +152,26 @@ def test_every_messenger_page_at_both_widths(customer_page, live_server, setting
         page.goto(f"{live_server.url}/messenger/conversations/{older.pk}/")
         expect(page.locator(".from-team")).to_contain_text("Thanks, I have corrected it.")
         screenshot(page, "messenger-conversation-reply")
+
+
+def test_another_contacts_link_asks_before_switching(customer_page, live_server):
+    maya = ContactFactory(name="Maya Okafor")
+    otto = ContactFactory(name="Otto Berg")
+    for width in WIDTHS:
+        page = customer_page(width)
+        page.goto(f"{live_server.url}/messenger/?token={maya.messenger_token}")
+        expect(page).to_have_url(f"{live_server.url}/messenger/")
+
+        page.goto(f"{live_server.url}/messenger/?token={otto.messenger_token}")
+
+        expect(page).to_have_url(f"{live_server.url}/messenger/switch/")
+        expect(page.locator("h1")).to_have_text("Switch to Otto Berg?")
+        screenshot(page, "messenger-switch")
+        page.click("button:has-text('Stay as Maya Okafor')")
+        expect(page).to_have_url(f"{live_server.url}/messenger/")
+        expect(page.locator(".messenger-whoami")).to_contain_text("Maya Okafor")
+
+        page.goto(f"{live_server.url}/messenger/?token={otto.messenger_token}")
+        page.click("button:has-text('Switch to Otto Berg')")
+        expect(page).to_have_url(f"{live_server.url}/messenger/")
+        expect(page.locator(".messenger-whoami")).to_contain_text("Otto Berg")
