@@ -1,16 +1,19 @@
-"""A Redis restart in the middle of a burst (issue 11, item 1 and 2): gunicorn, two workers
-and beat on a Redis of the test's own, stopped for six seconds and started again. Every
-request is answered 2xx, every event is processed once, and the workers and beat are still
-running at the end, with nobody restarting anything."""
+"""A broker restart in the middle of a burst (issue 11, items 1 and 2): gunicorn, two
+workers and beat on a Redis (or RabbitMQ node) of the test's own, stopped for six seconds
+and started again. Every request is answered 2xx, every event is processed once, and the
+workers and beat are still running at the end, with nobody restarting anything."""
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import types
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import requests
@@ -24,10 +27,11 @@ from tests.integration.conftest import wait_for
 from tests.workflows.helpers import make_workflow
 from workflows.models import WorkflowLog, WorkflowRun
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
-]
+pytestmark = pytest.mark.integration
+needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
+needs_rabbitmq = pytest.mark.skipif(
+    shutil.which("rabbitmq-server") is None, reason="no rabbitmq-server"
+)
 
 OUTAGE_SECONDS = 6
 BURST_SECONDS = 16  # the outage starts 4 s into it
@@ -74,6 +78,58 @@ class OwnRedis:
             self.process.terminate()
             self.process.wait(10)
 
+    remove = stop
+
+
+class OwnRabbitMQ:
+    """A RabbitMQ node of this test only (its own name, ports and folders; the machine's
+    node is never touched), stopped and started with rabbitmqctl / rabbitmq-server."""
+
+    def __init__(self):
+        # The server runs as the rabbitmq user: its folders must be open to it.
+        self.base = Path(tempfile.mkdtemp(prefix="inbox-rabbitmq-"))
+        self.base.chmod(0o777)
+        for folder in ("mnesia", "log"):
+            (self.base / folder).mkdir(mode=0o777)
+            (self.base / folder).chmod(0o777)
+        (self.base / "enabled_plugins").write_text("[].\n")
+        self.base.joinpath("enabled_plugins").chmod(0o666)
+        self.port = free_port()
+        self.node = f"inbox-test-{self.port}@localhost"
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}//"
+        self.env = {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.base / "log"),
+            "RABBITMQ_PID_FILE": str(self.base / "pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(self.base / "none"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.base / "none.config"),
+        }
+
+    def ctl(self, *arguments, timeout=90):
+        return subprocess.run(
+            ["rabbitmqctl", "-n", self.node, *arguments],
+            env=self.env, capture_output=True, timeout=timeout, check=False,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        subprocess.run(["rabbitmq-server", "-detached"], env=self.env, check=True, timeout=30)
+        waited = self.ctl("wait", str(self.base / "pid"), "--timeout", "60")
+        if waited.returncode != 0:
+            raise RuntimeError(f"RabbitMQ did not start: {waited.stderr.decode()[-500:]}")
+
+    def stop(self) -> None:
+        self.ctl("stop")
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
 
 @pytest.fixture
 def own_redis(tmp_path):
@@ -81,6 +137,15 @@ def own_redis(tmp_path):
     redis.start()
     yield redis
     redis.stop()
+
+
+@pytest.fixture(params=[pytest.param("redis", marks=needs_redis),
+                        pytest.param("rabbitmq", marks=needs_rabbitmq)])  # fmt: skip
+def own_broker(request, tmp_path):
+    broker = OwnRedis(tmp_path) if request.param == "redis" else OwnRabbitMQ()
+    broker.start()
+    yield broker
+    broker.remove()
 
 
 def start_gunicorn(processes) -> str:
@@ -134,13 +199,13 @@ def burst(api, base, stop_at, answers, lock):
                 answers.append(reply.status_code)
 
 
-def test_it_rides_out_a_redis_restart_mid_burst(celery_processes, own_redis):
+def test_it_rides_out_a_broker_restart_mid_burst(celery_processes, own_broker):
     make_workflow("Tag once", trigger="customer_first_message",
                   steps=[{"type": "add_tag", "tag": "Burst"}])  # fmt: skip
     make_workflow("Note each message", trigger="customer_any_message", frequency="every_time",
                   steps=[{"type": "add_note", "body": "counted"}])  # fmt: skip
     token = Token.objects.create(user=AdminFactory(username="integrator")).key
-    celery_processes.env["CELERY_BROKER_URL"] = own_redis.url
+    celery_processes.env["CELERY_BROKER_URL"] = own_broker.url
     workers = [celery_processes.worker("worker1"), celery_processes.worker("worker2")]
     beat = celery_processes.beat()
     base = start_gunicorn(celery_processes)
@@ -156,9 +221,9 @@ def test_it_rides_out_a_redis_restart_mid_burst(celery_processes, own_redis):
     for client in clients:
         client.start()
     time.sleep(4)
-    own_redis.stop()
+    own_broker.stop()
     time.sleep(OUTAGE_SECONDS)
-    own_redis.start()
+    own_broker.start()
     for client in clients:
         client.join()
 
@@ -201,6 +266,7 @@ def test_it_rides_out_a_redis_restart_mid_burst(celery_processes, own_redis):
     assert "Unrecoverable error" not in celery_processes.logs()
 
 
+@needs_redis
 def test_a_worker_keeps_consuming_when_the_connection_drops_with_a_message_unacknowledged(
     own_redis,
 ):
