@@ -308,3 +308,32 @@ def test_a_worker_keeps_consuming_when_the_connection_drops_with_a_message_unack
     ours.on_connection_error_after_connected(ConnectionError("lost"))
 
     assert ours.connection is None  # released: the consumer reconnects next
+
+
+def test_a_worker_on_the_filesystem_broker_survives_its_folder_being_removed(
+    celery_processes, tmp_path
+):
+    """`make run`'s broker is a folder: removed under a running worker (make clean, a temp
+    cleaner), the worker makes it again and keeps taking tasks; under honcho one dead
+    process would stop them all."""
+    var = tmp_path / "var"
+    celery_processes.env.update(CELERY_BROKER_URL="filesystem://", VAR_DIR=str(var))
+    worker = celery_processes.worker()
+    wait_for(lambda: "ready" in worker.log_path.read_text(), timeout=30, processes=celery_processes)
+
+    shutil.move(var / "broker", tmp_path / "removed")
+    wait_for(lambda: (var / "broker" / "queue").is_dir(), timeout=10, processes=celery_processes)
+    sender = celery_processes.start(
+        "send", "call", "workflows.process_conversation_events", "--args=[0]"
+    )
+    sender.wait(30)
+
+    wait_for(
+        lambda: (
+            "workflows.process_conversation_events" in worker.log_path.read_text()
+            and "succeeded" in worker.log_path.read_text()
+        ),
+        timeout=30,
+        processes=celery_processes,
+    )
+    assert worker.poll() is None, celery_processes.logs()
