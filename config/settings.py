@@ -196,22 +196,44 @@ OFFICE_HOURS_TIME_ZONE = env_str("OFFICE_HOURS_TIME_ZONE", "UTC")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     BROKER_DIR = VAR_DIR / "broker"
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # Exchange bindings; kombu's default is a `control` folder in the working directory.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         # The transport polls its folder; the default 1s would take a task per second.
         "polling_interval": 0.1,
     }
 else:
-    # Redis redelivers an unacknowledged task after this long (a worker that died).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300)
+        # Redis redelivers an unacknowledged task after this long (a worker that died).
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+        # A broker that does not answer fails a connection attempt in seconds, not minutes.
+        "socket_connect_timeout": 2,
     }
+# Broker outages (README "How it runs"): workers and beat reconnect on their own, however
+# long the broker is away; a web request publishes with a short, bounded retry and, if
+# the broker is still away, logs and leaves the event to the redispatch sweep.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # never give up (the default stops at 100)
+# Celery 5.7.0's consumer exits on a Redis restart; this one reconnects (config/celery.py).
+CELERY_WORKER_CONSUMER = "config.celery:Consumer"
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.25,
+    "interval_max": 0.5,
+}
+# A task running when the connection drops cannot be acknowledged: it is delivered again.
+# Stop it rather than let the two run side by side (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Acknowledge after the task ran, one message at a time: a task whose worker dies is
 # delivered again. The orchestrator is idempotent, so a second delivery is harmless.
 CELERY_TASK_ACKS_LATE = True
@@ -227,21 +249,30 @@ EVENT_REDISPATCH_AFTER = timedelta(seconds=env_int("EVENT_REDISPATCH_AFTER_SECON
 # How often the sweeps run; bounds how late a lost task or timer can be.
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 5)
 
+# Poison work: a conversation whose processing raises is retried by the sweeps after
+# base × 2^(failures-1) seconds, at most the cap; from this many failures in a row it is
+# shown as failing in the inbox and the admin until a retry succeeds.
+PROCESSING_FAILURES_BEFORE_FAILING = env_int("PROCESSING_FAILURES_BEFORE_FAILING", 5)
+PROCESSING_RETRY_BASE_SECONDS = env_int("PROCESSING_RETRY_BASE_SECONDS", 5)
+PROCESSING_RETRY_MAX_SECONDS = env_int("PROCESSING_RETRY_MAX_SECONDS", 3600)
+
+# Task names are explicit (`@shared_task(name=...)`), so moving code never strands the
+# messages already queued or this schedule.
 CELERY_BEAT_SCHEDULE = {
     "redispatch-unprocessed-events": {
-        "task": "workflows.tasks.redispatch_unprocessed_events_task",
+        "task": "workflows.redispatch_unprocessed_events",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
     "fire-due-timers": {
-        "task": "workflows.tasks.fire_due_timers_task",
+        "task": "workflows.fire_due_timers",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
     "resume-due-workflow-runs": {
-        "task": "workflows.tasks.resume_due_runs_task",
+        "task": "workflows.resume_due_runs",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
     "wake-due-snoozed-conversations": {
-        "task": "conversations.tasks.wake_due_snoozed_conversations_task",
+        "task": "conversations.wake_due_snoozed_conversations",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
 }

@@ -1,14 +1,40 @@
 """The one way work leaves the database: Celery tasks sent after the commit."""
 
+import logging
+import re
+
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# user:password@ in a broker URL that an error message may quote.
+_URL_CREDENTIALS = re.compile(r"(\w+://)[^/\s@]+@")
 
 
 def enqueue_on_commit(task, *args, eta=None) -> None:
     """Send `task(*args)` once the current transaction commits (at once outside one).
 
-    A rolled-back change sends nothing; a lost message is caught by the sweeps.
+    A rolled-back change sends nothing. A publish that fails (the broker is away: Celery
+    retries it briefly, CELERY_TASK_PUBLISH_RETRY_POLICY) is logged and left to the
+    sweeps, which find the work in the database: the change is committed, so the request
+    that made it must not fail.
     """
-    if eta is None:
-        transaction.on_commit(lambda: task.delay(*args))
-    else:
-        transaction.on_commit(lambda: task.apply_async(args=args, eta=eta))
+    transaction.on_commit(lambda: send_or_leave_to_sweep(task, args, eta))
+
+
+def send_or_leave_to_sweep(task, args: tuple, eta=None) -> bool:
+    """Publish the task; on any error log a warning (no credentials) and return False."""
+    try:
+        if eta is None:
+            task.delay(*args)
+        else:
+            task.apply_async(args=args, eta=eta)
+    except Exception as error:  # whatever the broker raised, the commit stands
+        logger.warning(
+            "Could not send %s%r to the broker (%s); the periodic sweep will send it.",
+            task.name,
+            args,
+            _URL_CREDENTIALS.sub(r"\1***@", f"{type(error).__name__}: {error}")[:300],
+        )
+        return False
+    return True

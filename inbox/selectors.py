@@ -107,7 +107,9 @@ def inbox_page(conversations, sort: str, after: str | None, size: int = PAGE_SIZ
         .order_by("-created_at", "-id")
         .values("body")[:1]
     )
-    rows = conversations.select_related("contact", "assignee", "team").annotate(
+    rows = conversations.select_related(
+        "contact", "assignee", "team", "processing_failure"
+    ).annotate(
         last_message=Subquery(last_message),
         sort_key=Coalesce("waiting_since", Value(NOT_WAITING))
         if sort == "waiting"

@@ -85,7 +85,9 @@ def render_conversation(request, conversation, status=200, **forms):
 
 def load(pk) -> Conversation:
     return get_object_or_404(
-        Conversation.objects.select_related("contact__company", "assignee", "team", "sla_policy"),
+        Conversation.objects.select_related(
+            "contact__company", "assignee", "team", "sla_policy", "processing_failure"
+        ),
         pk=pk,
     )
 

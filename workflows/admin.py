@@ -1,10 +1,18 @@
 import json
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from conversations.admin import ReadOnlyAdmin
-from workflows.models import DeferredAssignment, Workflow, WorkflowLog, WorkflowRun
+from workflows.failures import processing_retry_now
+from workflows.models import (
+    DeferredAssignment,
+    ProcessingFailure,
+    Workflow,
+    WorkflowLog,
+    WorkflowRun,
+)
 
 
 @admin.register(Workflow)
@@ -70,3 +78,56 @@ class WorkflowLogAdmin(ReadOnlyAdmin):
 class DeferredAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "conversation", "assignee", "team", "created_at", "applied_at"]
     raw_id_fields = ["conversation", "run"]
+
+
+class FailingFilter(admin.SimpleListFilter):
+    """Failing (PROCESSING_FAILURES_BEFORE_FAILING in a row or more) or still retrying."""
+
+    title = "status"
+    parameter_name = "failing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Failing"), ("no", "Retrying")]
+
+    def queryset(self, request, queryset):
+        threshold = settings.PROCESSING_FAILURES_BEFORE_FAILING
+        if self.value() == "yes":
+            return queryset.filter(failures__gte=threshold)
+        if self.value() == "no":
+            return queryset.filter(failures__lt=threshold)
+        return queryset
+
+
+@admin.register(ProcessingFailure)
+class ProcessingFailureAdmin(ReadOnlyAdmin):
+    """Conversations whose processing raised: the error, the count in a row, the next
+    automatic retry. Fix the cause, then "Retry processing now"."""
+
+    list_display = [
+        "conversation",
+        "failing",
+        "failures",
+        "error",
+        "first_failed_at",
+        "last_failed_at",
+        "retry_at",
+    ]
+    list_filter = [FailingFilter]
+    list_select_related = ["conversation"]
+    raw_id_fields = ["conversation"]
+    search_fields = ["error"]
+    actions = ["retry_now"]
+
+    @admin.display(boolean=True, description="failing")
+    def failing(self, failure):
+        return failure.is_failing
+
+    @admin.action(description="Retry processing now")
+    def retry_now(self, request, queryset):
+        count = processing_retry_now(queryset.values_list("conversation_id", flat=True))
+        self.message_user(
+            request,
+            f"{count} conversation(s) sent for processing; each leaves this list once it "
+            "is processed without error.",
+            messages.SUCCESS,
+        )

@@ -1,5 +1,6 @@
 """Workflow definitions, their runs, the decision log and deferred assignments."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -230,3 +231,33 @@ class Timer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} on {self.conversation_id}"
+
+
+# The longest error text kept; the full traceback is in the worker's log.
+PROCESSING_ERROR_MAX_LENGTH = 1000
+
+
+class ProcessingFailure(models.Model):
+    """A conversation whose processing raised: how many times in a row, the last error,
+    and when the sweeps may try again (exponential back-off). Deleted by the next
+    success. From PROCESSING_FAILURES_BEFORE_FAILING in a row on it is *failing*: shown in
+    the inbox and the admin until a retry succeeds."""
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="processing_failure"
+    )
+    failures = models.PositiveIntegerField(default=0)
+    error = models.TextField(max_length=PROCESSING_ERROR_MAX_LENGTH, blank=True)
+    first_failed_at = models.DateTimeField(default=timezone.now)
+    last_failed_at = models.DateTimeField(default=timezone.now)
+    retry_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_failed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"processing of conversation {self.conversation_id} failed {self.failures}×"
+
+    @property
+    def is_failing(self) -> bool:
+        return self.failures >= settings.PROCESSING_FAILURES_BEFORE_FAILING

@@ -28,6 +28,7 @@ from conversations import services, sla
 from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
 from conversations.models import ActorType, Conversation, Event
+from workflows import failures as processing_failures
 from workflows import step_actions
 from workflows.catalog import current_catalog
 from workflows.engine import executor
@@ -91,15 +92,32 @@ def process_conversation_events(conversation_id: int) -> int:
     """Process a conversation's pending events and due timers; return the events handled.
 
     Idempotent: under the lock, a second delivery finds nothing left to do.
+
+    1. lock the conversation; if an earlier failure parked it until a retry time still
+       to come, do nothing (the sweeps send it again then);
+    2. process; on success, forget any earlier failure (in the same transaction);
+    3. on an error that is not the database's or the network's (workflows/failures.py),
+       record the failure in its own transaction once this one rolled back, and raise.
     """
-    with transaction.atomic():
-        try:
-            conversation = _lock_for_processing(conversation_id)
-        except Conversation.DoesNotExist:
-            return 0
-        with _processing(conversation_id):
-            processor = ConversationProcessor(conversation)
-            handled = processor.run()
+    try:
+        with transaction.atomic():
+            try:
+                conversation = _lock_for_processing(conversation_id)
+            except Conversation.DoesNotExist:
+                return 0
+            failure = getattr(conversation, "processing_failure", None)
+            if failure is not None and failure.retry_at > timezone.now():
+                return 0
+            with _processing(conversation_id):
+                processor = ConversationProcessor(conversation)
+                handled = processor.run()
+            if failure is not None:
+                failure.delete()
+    except processing_failures.TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        processing_failures.processing_failure_record(conversation_id, error)
+        raise
     return handled
 
 
@@ -124,7 +142,7 @@ def interrupt_runs_of_workflow(workflow_id: int, reason: str) -> int:
 def _lock_for_processing(conversation_id: int) -> Conversation:
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
-        .select_related("contact__company", "assignee", "team")
+        .select_related("contact__company", "assignee", "team", "processing_failure")
         .get(pk=conversation_id)
     )
     conversation._row_locked = True

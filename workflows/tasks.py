@@ -2,11 +2,13 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from config.celery import TASK_RETRY_POLICY
+
 # Conversations re-dispatched per sweep run; a full batch re-enqueues the sweep at once.
 REDISPATCH_BATCH_SIZE = 500
 
 
-@shared_task
+@shared_task(name="workflows.process_conversation_events", **TASK_RETRY_POLICY)
 def process_conversation_events_task(conversation_id: int) -> int:
     from workflows.orchestrator import process_conversation_events
 
@@ -14,9 +16,14 @@ def process_conversation_events_task(conversation_id: int) -> int:
 
 
 def dispatch_conversations(rows) -> list[int]:
-    """Send the process task for each distinct conversation of `rows` (one batch)."""
+    """Send the process task for each distinct conversation of `rows` (one batch), except
+    those parked after failures until their retry time (workflows/failures.py)."""
+    from workflows.failures import parked_conversation_ids
+
+    parked = parked_conversation_ids(timezone.now())
     conversation_ids = list(
-        rows.order_by("conversation_id")
+        rows.exclude(conversation_id__in=parked)
+        .order_by("conversation_id")
         .values_list("conversation_id", flat=True)
         .distinct()[:REDISPATCH_BATCH_SIZE]
     )
@@ -25,7 +32,7 @@ def dispatch_conversations(rows) -> list[int]:
     return conversation_ids
 
 
-@shared_task
+@shared_task(name="workflows.redispatch_unprocessed_events", **TASK_RETRY_POLICY)
 def redispatch_unprocessed_events_task(after_conversation_id: int = 0) -> int:
     """Send again the conversations whose events wait longer than they should.
 
@@ -48,7 +55,7 @@ def redispatch_unprocessed_events_task(after_conversation_id: int = 0) -> int:
     return len(conversation_ids)
 
 
-@shared_task
+@shared_task(name="workflows.resume_due_runs", **TASK_RETRY_POLICY)
 def resume_due_runs_task() -> int:
     """Send the conversations whose workflow timers are due; behind each run's ETA task."""
     from workflows.models import WorkflowRun
@@ -59,7 +66,7 @@ def resume_due_runs_task() -> int:
     return len(dispatch_conversations(due))
 
 
-@shared_task
+@shared_task(name="workflows.fire_due_timers", **TASK_RETRY_POLICY)
 def fire_due_timers_task() -> int:
     """Behind each timer's ETA task: send the conversations whose timers are due."""
     from workflows.models import Timer

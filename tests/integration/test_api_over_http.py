@@ -42,9 +42,10 @@ def gunicorn(celery_processes):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            requests.get(f"{base}/api/schema/", timeout=2)
+            # The first schema request builds it: slow on a busy machine.
+            requests.get(f"{base}/api/schema/", timeout=10)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     return base
 

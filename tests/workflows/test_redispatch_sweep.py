@@ -61,5 +61,5 @@ def test_it_continues_after_a_full_batch_from_where_it_stopped(sent, monkeypatch
 def test_the_sweep_runs_on_the_beat_schedule(settings):
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
-    assert "workflows.tasks.redispatch_unprocessed_events_task" in scheduled
-    assert "conversations.tasks.wake_due_snoozed_conversations_task" in scheduled
+    assert "workflows.redispatch_unprocessed_events" in scheduled
+    assert "conversations.wake_due_snoozed_conversations" in scheduled
