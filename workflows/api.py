@@ -97,7 +97,12 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response(WorkflowSerializer(workflow).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.workflow_delete(workflow=self.get_object())
+        """Archive the workflow: it leaves lists and reads, starts no run, its active runs
+        end as interrupted; its runs and logs are kept. 409 while another workflow runs it."""
+        try:
+            services.workflow_archive(workflow=self.get_object())
+        except services.WorkflowInUse as error:
+            return Response(error.message_dict, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=ReorderSerializer, responses={200: WorkflowSerializer(many=True)})
@@ -172,7 +177,8 @@ def runs_with_logs():
 
 
 class WorkflowRunFilter(filters.FilterSet):
-    workflow = filters.ModelChoiceFilter(queryset=Workflow.objects.all())
+    # Archived workflows too: their runs stay readable.
+    workflow = filters.ModelChoiceFilter(queryset=Workflow.all_objects.all())
     conversation = filters.ModelChoiceFilter(queryset=Conversation.objects.all())
     status = filters.ChoiceFilter(choices=WorkflowRun.Status.choices)
 
