@@ -69,10 +69,11 @@ class DryRunRequestSerializer(serializers.Serializer):
 
 
 def _document(request) -> dict:
-    """The raw document as sent: the engine validates it (and names every place)."""
+    """The document as sent, without the read-only fields: the engine validates the rest
+    (and names every place; an unknown key is still refused)."""
     if not isinstance(request.data, dict):
         raise serializers.ValidationError({"non_field_errors": ["A workflow is a JSON object."]})
-    return dict(request.data)
+    return services.without_read_only_keys(request.data)
 
 
 class WorkflowViewSet(viewsets.ModelViewSet):

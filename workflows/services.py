@@ -18,6 +18,17 @@ from workflows.models import Workflow
 
 REORDER_NOT_A_PERMUTATION = "List every workflow of the trigger exactly once."
 
+# What the API returns beside the document but never takes (API.md, top of "Additions"):
+# ignored on input, so a document read from the API can be sent back (or imported) as it
+# is. `version` and `draft` are the versioning fields API.md adds, set by their endpoints.
+READ_ONLY_KEYS = frozenset(
+    {"id", "priority", "is_background", "created_at", "updated_at", "version", "draft"}
+)
+
+
+def without_read_only_keys(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key not in READ_ONLY_KEYS}
+
 
 def references_from_db(*, exclude_workflow_id: int | None = None) -> References:
     """Names a definition may use, as the database holds them now."""
@@ -235,6 +246,8 @@ def workflows_import(documents: list) -> list[Workflow]:
     saved = {}
     errors = {}
     for position, document in indexed:
+        if isinstance(document, dict):
+            document = without_read_only_keys(document)
         existing = None
         if isinstance(document, dict) and isinstance(document.get("name"), str):
             existing = Workflow.objects.filter(name__iexact=document["name"].strip()).first()
