@@ -146,6 +146,11 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the installed sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Every operation documents its 400/401/403/404 answers (config/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.add_error_answers",
+    ],
 }
 
 # While a customer-facing workflow runs, its conversation sits in the bot inbox.

@@ -80,6 +80,8 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     """Workflows in priority order within each trigger; admins write, teammates read."""
 
     lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
+    # Archiving a reusable workflow another one runs answers 409 (documented by the hook).
+    conflict_methods = ("delete",)
     queryset = Workflow.objects.order_by("trigger", "priority", "id")
     serializer_class = WorkflowSerializer
     filterset_class = WorkflowFilter
