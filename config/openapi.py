@@ -254,3 +254,14 @@ class WorkflowSerializerExtension(OpenApiSerializerExtension):
         if required:
             schema["required"] = required
         return schema
+
+
+def api_not_found(request, exception=None):
+    """Django's 404 for a URL under /api/ that matches no route (a tag name with a
+    newline, say): the documented JSON `Error`, not the HTML page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

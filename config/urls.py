@@ -34,3 +34,5 @@ urlpatterns = [
     path("messenger/", include("inbox.messenger_urls")),
     path("", RedirectView.as_view(url="/inbox/", permanent=False)),
 ]
+
+handler404 = "config.openapi.api_not_found"
