@@ -6,10 +6,12 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: run test bench lint format setup migrate demo clean
 
-$(BIN)/.installed: requirements.txt
+# Development installs requirements/dev.txt (production's base.txt pins plus the test
+# and lint tools); production installs requirements/base.txt only.
+$(BIN)/.installed: requirements/dev.txt requirements/base.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	touch $@
 
 # Front-end libraries from npm, exactly as package-lock.json pins them.

@@ -184,6 +184,13 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the installed sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The API speaks JSON (API.md): request bodies are documented as JSON only.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Every operation documents its 400/401/403/404 answers (config/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.add_error_answers",
+    ],
 }
 
 # While a customer-facing workflow runs, its conversation sits in the bot inbox.
@@ -199,11 +206,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for folder in ("queue", "processed", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Exchange tables; kombu's default is `control/` in the working directory.
+        "control_folder": str(BROKER_DIR / "control"),
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
-        # Exchange bindings; kombu's default is a `control` folder in the working directory.
-        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         # The transport polls its folder; the default 1s would take a task per second.
         "polling_interval": 0.1,

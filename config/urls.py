@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from config import openapi  # noqa: F401  (registers the schema extensions)
 from conversations import api as conversations_api
 from workflows import api as workflows_api
 
@@ -33,3 +34,5 @@ urlpatterns = [
     path("messenger/", include("inbox.messenger_urls")),
     path("", RedirectView.as_view(url="/inbox/", permanent=False)),
 ]
+
+handler404 = "config.openapi.api_not_found"

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from conversations.admin import ReadOnlyAdmin
+from workflows import services
 from workflows.failures import processing_retry_now
 from workflows.models import (
     DeferredAssignment,
@@ -32,6 +33,29 @@ class WorkflowAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # Deleting archives (API.md "Safer writes"), as the API and the builder do.
+
+    def get_deleted_objects(self, objs, request):
+        """What the confirmation page lists: the workflows only (runs and logs stay);
+        a reusable workflow another one runs is "protected", which refuses the delete."""
+        objs = list(objs)
+        archived = [f"{workflow} (archived: its runs and logs are kept)" for workflow in objs]
+        protected = []
+        for workflow in objs:
+            callers = services.callers_of(workflow)
+            if callers:
+                protected.append(
+                    f"{workflow}: " + services.WORKFLOW_IN_USE.format(names=", ".join(callers))
+                )
+        return archived, {Workflow._meta.verbose_name_plural: len(objs)}, set(), protected
+
+    def delete_model(self, request, obj):
+        services.workflow_archive(workflow=obj)
+
+    def delete_queryset(self, request, queryset):
+        for workflow in queryset.order_by("pk"):
+            services.workflow_archive(workflow=workflow)
 
     @admin.display(description="name", ordering="name")
     def name_with_icon(self, workflow):

@@ -69,16 +69,19 @@ class DryRunRequestSerializer(serializers.Serializer):
 
 
 def _document(request) -> dict:
-    """The raw document as sent: the engine validates it (and names every place)."""
+    """The document as sent, without the read-only fields: the engine validates the rest
+    (and names every place; an unknown key is still refused)."""
     if not isinstance(request.data, dict):
         raise serializers.ValidationError({"non_field_errors": ["A workflow is a JSON object."]})
-    return dict(request.data)
+    return services.without_read_only_keys(request.data)
 
 
 class WorkflowViewSet(viewsets.ModelViewSet):
     """Workflows in priority order within each trigger; admins write, teammates read."""
 
     lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
+    # Archiving a reusable workflow another one runs answers 409 (documented by the hook).
+    conflict_methods = ("delete",)
     queryset = Workflow.objects.order_by("trigger", "priority", "id")
     serializer_class = WorkflowSerializer
     filterset_class = WorkflowFilter
@@ -97,7 +100,12 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response(WorkflowSerializer(workflow).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.workflow_delete(workflow=self.get_object())
+        """Archive the workflow: it leaves lists and reads, starts no run, its active runs
+        end as interrupted; its runs and logs are kept. 409 while another workflow runs it."""
+        try:
+            services.workflow_archive(workflow=self.get_object())
+        except services.WorkflowInUse as error:
+            return Response(error.message_dict, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=ReorderSerializer, responses={200: WorkflowSerializer(many=True)})
@@ -172,7 +180,8 @@ def runs_with_logs():
 
 
 class WorkflowRunFilter(filters.FilterSet):
-    workflow = filters.ModelChoiceFilter(queryset=Workflow.objects.all())
+    # Archived workflows too: their runs stay readable.
+    workflow = filters.ModelChoiceFilter(queryset=Workflow.all_objects.all())
     conversation = filters.ModelChoiceFilter(queryset=Conversation.objects.all())
     status = filters.ChoiceFilter(choices=WorkflowRun.Status.choices)
 

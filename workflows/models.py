@@ -2,21 +2,34 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from conversations.models import Conversation, Event, Team, Teammate
 from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
 
 
+class CurrentWorkflowManager(models.Manager):
+    """Workflows not archived: what lists, reads, the catalog and name checks see."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
 class Workflow(models.Model):
-    """One workflow document (API.md's format) with its derived, stored facts."""
+    """One workflow document (API.md's format) with its derived, stored facts.
+
+    Deleting archives (API.md "Safer writes"): the row stays, with its runs and logs, so
+    the timeline's explanations and the run history survive; `objects` no longer sees it.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         LIVE = "live", "Live"
         PAUSED = "paused", "Paused"
 
-    name = models.CharField(max_length=200, unique=True)
+    # Unique among workflows not archived (case-insensitive): see Meta.constraints.
+    name = models.CharField(max_length=200)
     status = models.CharField(
         max_length=10, choices=[(s, s.title()) for s in STATUSES], default="draft"
     )
@@ -33,10 +46,25 @@ class Workflow(models.Model):
     is_background = models.BooleanField(default=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    all_objects = models.Manager()
+    objects = CurrentWorkflowManager()
 
     class Meta:
         ordering = ["trigger", "priority", "id"]
+        # Lists, reads, the catalog and the admin see the current ones; related rows (a
+        # run's workflow) see archived ones too.
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         indexes = [models.Index(fields=["status", "trigger", "priority"], name="wf_status_trigger")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=models.Q(archived_at__isnull=True),
+                name="workflow_name_unique_unarchived",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -81,7 +109,8 @@ class WorkflowRun(models.Model):
 
     ACTIVE = (Status.RUNNING, Status.WAITING)
 
-    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="runs")
+    # PROTECT: workflows are archived, never deleted; a run and its log are history.
+    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="runs")
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="workflow_runs"
     )
@@ -151,7 +180,7 @@ class WorkflowLog(models.Model):
         Conversation, on_delete=models.CASCADE, related_name="workflow_logs"
     )
     workflow = models.ForeignKey(
-        Workflow, null=True, blank=True, on_delete=models.CASCADE, related_name="logs"
+        Workflow, null=True, blank=True, on_delete=models.PROTECT, related_name="logs"
     )
     run = models.ForeignKey(
         WorkflowRun, null=True, blank=True, on_delete=models.CASCADE, related_name="logs"

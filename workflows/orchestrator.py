@@ -44,7 +44,7 @@ from workflows.engine.orchestration import (
     triggers_for,
 )
 from workflows.facts import build_facts
-from workflows.models import DeferredAssignment, Timer, WorkflowLog, WorkflowRun
+from workflows.models import DeferredAssignment, Timer, Workflow, WorkflowLog, WorkflowRun
 
 logger = logging.getLogger(__name__)
 
@@ -121,21 +121,30 @@ def process_conversation_events(conversation_id: int) -> int:
     return handled
 
 
-def interrupt_runs_of_workflow(workflow_id: int, reason: str) -> int:
-    """End every active run of a workflow (it is being deleted), each under its
-    conversation's lock, so bot inboxes are left and held-back assignments applied."""
-    conversation_ids = list(
-        WorkflowRun.objects.filter(workflow_id=workflow_id, status__in=WorkflowRun.ACTIVE)
-        .values_list("conversation_id", flat=True)
-        .distinct()
+def interrupt_runs_of_workflow(workflow, reason: str) -> int:
+    """End every active run of a workflow being archived, inside the caller's transaction.
+
+    The conversations are locked in id order (the lock the orchestrator takes, in one
+    order, so two archives cannot deadlock each other), then each run ends as
+    interrupted through the processor: bot inboxes are left, held-back assignments
+    applied, and an `interrupted` log record says why.
+    """
+    conversation_ids = sorted(
+        set(
+            WorkflowRun.objects.filter(
+                workflow_id=workflow.pk, status__in=WorkflowRun.ACTIVE
+            ).values_list("conversation_id", flat=True)
+        )
     )
     for conversation_id in conversation_ids:
-        with transaction.atomic():
+        try:
             conversation = _lock_for_processing(conversation_id)
-            processor = ConversationProcessor(conversation)
-            for run in [r for r in processor.runs if r.workflow_id == workflow_id]:
-                processor.end_run(run, Status.INTERRUPTED, f"Interrupted: {reason}")
-            processor.flush_logs()
+        except Conversation.DoesNotExist:
+            continue
+        processor = ConversationProcessor(conversation)
+        for run in [r for r in processor.runs if r.workflow_id == workflow.pk]:
+            processor.end_archived_run(run, workflow, reason)
+        processor.flush_logs()
     return len(conversation_ids)
 
 
@@ -177,6 +186,7 @@ class ConversationProcessor:
         """Events oldest first, each after the timers that were due before it; then the
         timers due now; again while the workflows' own changes wrote new events."""
         handled = 0
+        self.end_runs_of_archived_workflows()
         for _ in range(MAX_EVENT_ROUNDS):
             events = list(
                 Event.objects.filter(
@@ -343,7 +353,39 @@ class ConversationProcessor:
         else:
             self.end_run(run, Status.FAILED, f"Failed: {outcome.reason}")
 
-    def end_run(self, run: WorkflowRun, status: str, reason: str) -> None:
+    def end_runs_of_archived_workflows(self) -> None:
+        """A run of a workflow missing from the catalog whose workflow was archived ends
+        here: a worker that read the catalog just before an archive committed may have
+        started it after the archive ended the others. Costs a query only then."""
+        missing = {run.workflow_id for run in self.runs} - set(self.catalog.by_id)
+        if not missing:
+            return
+        archived = {
+            workflow.pk: workflow
+            for workflow in Workflow.all_objects.filter(pk__in=missing, archived_at__isnull=False)
+        }
+        for run in [r for r in self.runs if r.workflow_id in archived]:
+            workflow = archived[run.workflow_id]
+            self.end_archived_run(run, workflow, f'the workflow "{workflow.name}" was archived')
+
+    def end_archived_run(self, run: WorkflowRun, workflow, reason: str) -> None:
+        self.end_run(
+            run,
+            Status.INTERRUPTED,
+            f"Interrupted: {reason}",
+            details={"reason": "workflow_archived", "workflow": workflow.pk},
+            ended_by=Actor.workflow(workflow.pk, workflow.name, depth=run.depth + 1),
+        )
+
+    def end_run(
+        self,
+        run: WorkflowRun,
+        status: str,
+        reason: str,
+        *,
+        details: dict | None = None,
+        ended_by: Actor | None = None,
+    ) -> None:
         run.status = status
         run.ended_at = self.now
         run.end_reason = reason
@@ -354,13 +396,13 @@ class ConversationProcessor:
         kind = {Status.COMPLETED: Kind.COMPLETED, Status.INTERRUPTED: Kind.INTERRUPTED}.get(
             status, Kind.FAILED
         )
-        self.log(run, workflow, kind, reason)
+        self.log(run, workflow, kind, reason, details, workflow_id=run.workflow_id)
         if run.is_customer_facing:
             # §6.5: the bot is done; held-back assignments apply now, in order.
             if self.conversation.in_bot_inbox:
                 self.with_run(run, lambda: services.conversation_set_bot_inbox(
                     conversation=self.conversation, in_bot_inbox=False,
-                    acting=self.acting(workflow) if workflow else Actor.system(),
+                    acting=ended_by or (self.acting(workflow) if workflow else Actor.system()),
                 ))  # fmt: skip
             self.apply_deferred_assignments()
 
@@ -645,13 +687,17 @@ class ConversationProcessor:
         target = step_actions.describe_assignment(assignee, team)
         return f"Assignment to {target} deferred until the bot finishes"
 
-    def log(self, run, workflow, kind: str, message: str, details=None) -> None:
+    def log(
+        self, run, workflow, kind: str, message: str, details=None, *, workflow_id=None
+    ) -> None:
+        """Queue a log record; `workflow_id` names the workflow when it is no longer in
+        the catalog (an archived one whose run ends)."""
         if run is not None and not isinstance(run, WorkflowRun):
             run = self.current_run
         self.logs.append(
             WorkflowLog(
                 conversation=self.conversation,
-                workflow_id=workflow.id if workflow is not None else None,
+                workflow_id=workflow.id if workflow is not None else workflow_id,
                 run=run,
                 event=self.event,
                 kind=kind,

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from conversations.models import SlaPolicy, Team, Teammate
 from workflows.catalog import bump_catalog_version
@@ -16,6 +17,17 @@ from workflows.engine.errors import DefinitionError
 from workflows.models import Workflow
 
 REORDER_NOT_A_PERMUTATION = "List every workflow of the trigger exactly once."
+
+# What the API returns beside the document but never takes (API.md, top of "Additions"):
+# ignored on input, so a document read from the API can be sent back (or imported) as it
+# is. `version` and `draft` are the versioning fields API.md adds, set by their endpoints.
+READ_ONLY_KEYS = frozenset(
+    {"id", "priority", "is_background", "created_at", "updated_at", "version", "draft"}
+)
+
+
+def without_read_only_keys(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key not in READ_ONLY_KEYS}
 
 
 def references_from_db(*, exclude_workflow_id: int | None = None) -> References:
@@ -95,7 +107,7 @@ def workflow_update(*, workflow: Workflow, document) -> Workflow:
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
     renamed = compiled.name.casefold() != workflow.name.casefold()
     if workflow.trigger == "reusable" and (renamed or compiled.trigger != "reusable"):
-        callers = _callers_of(workflow)
+        callers = callers_of(workflow)
         if callers:
             field = "name" if renamed else "trigger"
             raise DefinitionError(
@@ -119,28 +131,53 @@ def workflow_set_status(*, workflow: Workflow, status: str) -> Workflow:
     return workflow
 
 
-def _callers_of(workflow: Workflow) -> list[str]:
-    return [
+def callers_of(workflow: Workflow) -> list[str]:
+    return sorted(
         row.name
         for row in Workflow.objects.exclude(pk=workflow.pk)
         if workflow.name.casefold() in _calls(row.steps)
-    ]
+    )
+
+
+class WorkflowInUse(ValidationError):
+    """Archiving a reusable workflow that another workflow's run_workflow step names."""
+
+
+WORKFLOW_IN_USE = "Run by {names}: remove those run_workflow steps first."
 
 
 @transaction.atomic
-def workflow_delete(*, workflow: Workflow) -> None:
-    """Delete a workflow; its active runs end first (interrupted), so no conversation
-    stays in the bot inbox or keeps assignments held back."""
+def workflow_archive(*, workflow: Workflow) -> Workflow:
+    """Archive a workflow (what "delete" means, API.md "Safer writes"); one transaction:
+
+    1. lock the workflow row; an already archived workflow is a no-op;
+    2. refuse (WorkflowInUse) while another workflow's run_workflow step names it —
+       its runs would otherwise fail half-way through the caller's steps;
+    3. stamp `archived_at` and bump the catalog: from the commit on, no process starts
+       a run of it, and its name is free again;
+    4. end its active runs as interrupted, each under its conversation's lock, taken in
+       id order (the orchestrator's lock): bot inboxes are left and held-back
+       assignments applied, and each run gets an `interrupted` log record.
+
+    Runs and logs are kept. A worker that read the catalog just before step 3 committed
+    may still start a run; the orchestrator ends it the next time it processes that
+    conversation (`ConversationProcessor.end_runs_of_archived_workflows`).
+    """
     from workflows.orchestrator import interrupt_runs_of_workflow
 
-    callers = _callers_of(workflow)
+    workflow = Workflow.all_objects.select_for_update().get(pk=workflow.pk)
+    if workflow.archived_at is not None:
+        return workflow
+    callers = callers_of(workflow)
     if callers:
-        raise ValidationError(
-            {"workflow": f"Used by {', '.join(callers)}: remove those run_workflow steps first."}
+        raise WorkflowInUse(
+            {"workflow": WORKFLOW_IN_USE.format(names=", ".join(callers))}, code="in_use"
         )
-    interrupt_runs_of_workflow(workflow.pk, f'the workflow "{workflow.name}" was deleted')
-    workflow.delete()
+    workflow.archived_at = timezone.now()
+    workflow.save(update_fields=["archived_at"])
     bump_catalog_version()
+    interrupt_runs_of_workflow(workflow, f'the workflow "{workflow.name}" was archived')
+    return workflow
 
 
 @transaction.atomic
@@ -209,6 +246,8 @@ def workflows_import(documents: list) -> list[Workflow]:
     saved = {}
     errors = {}
     for position, document in indexed:
+        if isinstance(document, dict):
+            document = without_read_only_keys(document)
         existing = None
         if isinstance(document, dict) and isinstance(document.get("name"), str):
             existing = Workflow.objects.filter(name__iexact=document["name"].strip()).first()

@@ -98,7 +98,7 @@ class WorkflowDuplicateView(AdminRequiredMixin, View):
 
 
 class WorkflowDeleteView(AdminRequiredMixin, TemplateView):
-    """A confirmation page, then the delete."""
+    """A confirmation page, then the delete (an archive: runs and logs are kept)."""
 
     template_name = "workflows/confirm_delete.html"
 
@@ -111,9 +111,9 @@ class WorkflowDeleteView(AdminRequiredMixin, TemplateView):
     def post(self, request, pk):
         workflow = get_object_or_404(Workflow, pk=pk)
         try:
-            services.workflow_delete(workflow=workflow)
+            services.workflow_archive(workflow=workflow)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("workflows:list")
-        messages.success(request, f'Deleted "{workflow.name}".')
+        messages.success(request, f'Deleted "{workflow.name}" (archived: its runs are kept).')
         return redirect("workflows:list")

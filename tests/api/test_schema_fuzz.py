@@ -63,6 +63,41 @@ def test_the_schema_documents_every_resource_of_api_md(client):
     } <= {path.replace("{pk}", "{id}") for path in paths}
 
 
+def test_every_operation_documents_its_error_answers(client):
+    document = client.get("/api/schema/?format=json").json()
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert {"400", "401", "403", "404"} <= set(operation["responses"]), (method, path)
+    delete = document["paths"]["/api/workflows/{id}/"]["delete"]["responses"]
+    assert delete["409"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+
+
+def test_the_workflow_body_is_documented_with_its_real_shape(client):
+    document = client.get("/api/schema/?format=json").json()
+    schemas = document["components"]["schemas"]
+    body = document["paths"]["/api/workflows/"]["post"]["requestBody"]["content"]
+
+    assert set(body) == {"application/json"}
+    request = schemas[body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert request["properties"]["audience"] == {"$ref": "#/components/schemas/RuleGroup"}
+    assert request["properties"]["steps"]["items"] == {"$ref": "#/components/schemas/WorkflowStep"}
+    step_types = {v["properties"]["type"]["enum"][0] for v in schemas["WorkflowStep"]["anyOf"]}
+    assert {"add_tag", "branches", "reply_buttons", "run_workflow"} <= step_types
+    assert {"$ref": "#/components/schemas/RuleGroup"} in (
+        schemas["RuleGroup"]["properties"]["rules"]["items"]["anyOf"]
+    )
+
+
+def test_an_api_url_that_matches_no_route_answers_json_404(admin_client):
+    response = admin_client.delete("/api/conversations/1/tags/a%0Ab/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
 def test_swagger_ui_is_served_without_a_cdn(client):
     response = client.get("/api/docs/")
 

@@ -12,8 +12,8 @@ from tests.workflows.helpers import make_workflow
 from workflows.engine.errors import DefinitionError
 from workflows.models import Workflow
 from workflows.services import (
+    workflow_archive,
     workflow_create,
-    workflow_delete,
     workflow_reorder,
     workflow_update,
     workflows_export,
@@ -201,12 +201,12 @@ def test_new_workflows_go_last_and_reorder_takes_every_id_once():
         workflow_reorder(trigger="customer_any_message", order=[third.pk, first.pk, first.pk])
 
 
-def test_a_reusable_workflow_in_use_cannot_be_deleted():
+def test_a_reusable_workflow_in_use_cannot_be_archived():
     shared = make_workflow("Shared", trigger="reusable")
     make_workflow("User", steps=[{"type": "run_workflow", "workflow": "Shared"}])
 
     with pytest.raises(ValidationError):
-        workflow_delete(workflow=shared)
+        workflow_archive(workflow=shared)
 
     assert Workflow.objects.filter(name="Shared").exists()
 

@@ -12,7 +12,7 @@ from conversations.models import Event
 from tests.factories import ContactFactory, TeamFactory
 from tests.workflows.helpers import make_workflow, process, runs_of, tag_names
 from workflows.models import Workflow, WorkflowRun
-from workflows.services import workflow_delete, workflow_update
+from workflows.services import workflow_archive, workflow_update
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +151,7 @@ def test_deleting_a_customer_facing_workflow_with_an_active_run_releases_the_bot
     assert conversation.in_bot_inbox is True
     assert conversation.team is None  # deferred behind the bot
 
-    workflow_delete(workflow=asking)  # cascades its run away: nobody ends it
+    workflow_archive(workflow=asking)
     say(conversation, "anyone there?")
 
     # The conversation stays in the bot inbox forever, and every background assignment

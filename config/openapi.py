@@ -1,0 +1,267 @@
+"""OpenAPI schema additions (drf-spectacular): the error answers every operation may give,
+and the workflow document's real shape (API.md's format) instead of free-form JSON.
+
+Errors are added by one postprocessing hook over every operation, so endpoints added or
+changed later (permissions, tokens, input bounds) are documented without touching them:
+
+- 400 `ValidationError` (DRF's `{"field": ["message", ...]}`) — bad input;
+- 401 / 403 `Error` (`{"detail": "..."}`) — missing or refused credentials, not allowed;
+- 404 `Error` — an object outside the caller's reach, or a page past the end;
+- 429 `Error` — where the view throttles.
+"""
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+
+from workflows.engine.definitions import (
+    COLLECTABLE_ATTRIBUTES,
+    FREQUENCIES,
+    MAX_BODY_LENGTH,
+    MAX_BUTTONS,
+    MAX_NAME_LENGTH,
+    MAX_STEPS_PER_PATH,
+    MAX_TAG_LENGTH,
+    REPLY_KINDS,
+    STATE_OPTIONS,
+    STATUSES,
+    STEP_FIELDS,
+    TRIGGERS,
+)
+from workflows.engine.rules import ALL_OPERATORS, MAX_RULES_PER_GROUP
+
+ERROR = {
+    "type": "object",
+    "description": "DRF's error shape for authentication, permission and lookup errors.",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": (
+        'Field messages: {"field": ["message", ...]}; nested fields and workflow places '
+        "are keys too (`steps[2].team`); `non_field_errors` for the document as a whole."
+    ),
+    "additionalProperties": {},
+    "example": {"steps[2].team": ['No team named "Tier 3".']},
+}
+ERROR_ANSWERS = {
+    "400": ("Bad input: a message per field.", "ValidationError"),
+    "401": ("No credentials, or credentials that are not valid.", "Error"),
+    "403": ("Authenticated, but not allowed to do this.", "Error"),
+    "404": ("Not found, or outside the caller's reach.", "Error"),
+}
+THROTTLED = ("Too many requests: slow down and retry later.", "Error")
+CONFLICT = ("The object is in a state that refuses this change.", "Error")
+
+# --- the workflow document (API.md "The workflow format") ---------------------------------
+
+DURATION = {"type": "string", "pattern": r"^[1-9][0-9]{0,5}[smhd]$", "example": "30m"}
+NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"\S"}
+BODY = {"type": "string", "minLength": 1, "maxLength": MAX_BODY_LENGTH, "pattern": r"\S"}
+TAG = {"type": "string", "minLength": 1, "maxLength": MAX_TAG_LENGTH, "pattern": r"\S"}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+STEPS = {"type": "array", "items": _ref("WorkflowStep"), "maxItems": MAX_STEPS_PER_PATH}
+RULE_PATH = {
+    "type": "object",
+    "properties": {"when": _ref("RuleGroup"), "steps": STEPS},
+    "required": ["when", "steps"],
+    "additionalProperties": False,
+}
+
+# Per step type: its fields' schemas and which are required (API.md's step list).
+STEP_SCHEMAS = {
+    "add_tag": ({"tag": TAG}, ["tag"]),
+    "remove_tag": ({"tag": TAG}, ["tag"]),
+    "assign": ({"teammate": NAME, "team": NAME, "round_robin": {"type": "boolean"}}, []),
+    "unassign": ({}, []),
+    "close": ({}, []),
+    "reopen": ({}, []),
+    "snooze": ({"duration": DURATION, "until": {"type": "string", "format": "date-time"}}, []),
+    "set_priority": ({"priority": {"type": "boolean"}}, ["priority"]),
+    "apply_sla": ({"sla": NAME}, ["sla"]),
+    "set_data": ({"key": NAME, "value": {}}, ["key", "value"]),
+    "add_note": ({"body": BODY}, ["body"]),
+    "wait": ({"duration": DURATION, "until_reply": {"enum": list(REPLY_KINDS)}}, ["duration"]),
+    "branches": (
+        {"branches": {"type": "array", "items": RULE_PATH, "minItems": 1}, "else": STEPS},
+        ["branches"],
+    ),
+    "apply_rules": ({"rules": {"type": "array", "items": RULE_PATH, "minItems": 1}}, ["rules"]),
+    "run_workflow": ({"workflow": NAME}, ["workflow"]),
+    "send_message": ({"body": BODY}, ["body"]),
+    "reply_buttons": (
+        {
+            "body": BODY,
+            "buttons": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_BUTTONS,
+                "items": {
+                    "type": "object",
+                    "properties": {"label": NAME, "steps": STEPS},
+                    "required": ["label", "steps"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        ["body", "buttons"],
+    ),
+    "collect_data": (
+        {"body": BODY, "attribute": {"enum": list(COLLECTABLE_ATTRIBUTES)}},
+        ["body", "attribute"],
+    ),
+    "handover": ({"team": NAME, "teammate": NAME}, []),
+}
+assert set(STEP_SCHEMAS) == set(STEP_FIELDS), "every step type of the engine is documented"
+
+
+def _step_variant(step_type: str) -> dict:
+    fields, required = STEP_SCHEMAS[step_type]
+    return {
+        "type": "object",
+        "title": step_type,
+        "properties": {"type": {"type": "string", "enum": [step_type]}, **fields},
+        "required": ["type", *required],
+        "additionalProperties": False,
+    }
+
+
+WORKFLOW_COMPONENTS = {
+    "Rule": {
+        "type": "object",
+        "description": "`attribute operator value` (API.md lists the attributes).",
+        "properties": {
+            "attribute": {"type": "string", "minLength": 1, "maxLength": 200},
+            "operator": {"type": "string", "enum": sorted(ALL_OPERATORS)},
+            "value": {},
+        },
+        "required": ["attribute", "operator"],
+        "additionalProperties": False,
+    },
+    "RuleGroup": {
+        "type": "object",
+        "description": "Matches all or any of its members: rules or nested groups.",
+        "properties": {
+            "match": {"type": "string", "enum": ["all", "any"]},
+            "rules": {
+                "type": "array",
+                "maxItems": MAX_RULES_PER_GROUP,
+                # anyOf, not oneOf: the two never overlap (each forbids the other's keys),
+                # and anyOf is far cheaper for generators such as schemathesis.
+                "items": {"anyOf": [_ref("Rule"), _ref("RuleGroup")]},
+            },
+        },
+        "required": ["match", "rules"],
+        "additionalProperties": False,
+    },
+    "WorkflowStep": {
+        "description": "One step; `type` says which, and which fields it takes.",
+        # Exclusive by `type`, so anyOf says the same as oneOf, and is cheaper to generate.
+        "anyOf": [_step_variant(step_type) for step_type in STEP_SCHEMAS],
+    },
+    "TriggerOptions": {
+        "type": "object",
+        "description": (
+            '`{"state": ...}` for teammate_changed_state, `{"after": "30m"}` for the '
+            "unresponsive triggers, `{}` otherwise."
+        ),
+        "properties": {"state": {"enum": list(STATE_OPTIONS)}, "after": DURATION},
+        "additionalProperties": False,
+    },
+}
+WORKFLOW_FIELDS = {
+    "name": NAME,
+    "status": {"type": "string", "enum": list(STATUSES)},
+    "trigger": {"type": "string", "enum": list(TRIGGERS)},
+    "trigger_options": _ref("TriggerOptions"),
+    "frequency": {"type": "string", "enum": list(FREQUENCIES)},
+    "audience": _ref("RuleGroup"),
+    "steps": {**STEPS, "minItems": 1},
+}
+WORKFLOW_READ_ONLY = {
+    "id": {"type": "integer", "readOnly": True},
+    "is_background": {"type": "boolean", "readOnly": True},
+    "priority": {"type": "integer", "readOnly": True},
+    "created_at": {"type": "string", "format": "date-time", "readOnly": True},
+    "updated_at": {"type": "string", "format": "date-time", "readOnly": True},
+}
+
+
+def add_error_answers(result, generator, request, public):
+    """Postprocessing hook: every operation documents 400/401/403/404 with the shared
+    error schemas; 429 where the view throttles; 409 where the view says it can."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", ERROR)
+    schemas.setdefault("ValidationError", VALIDATION_ERROR)
+    for name, schema in WORKFLOW_COMPONENTS.items():
+        schemas.setdefault(name, schema)
+    views = {}
+    for path, _regex, method, callback in getattr(generator, "endpoints", None) or []:
+        # The schema names the primary key `id` (SCHEMA_COERCE_PATH_PK); the endpoints `pk`.
+        views[(path.replace("{pk}", "{id}"), method.lower())] = getattr(callback, "cls", None)
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            answers = operation.setdefault("responses", {})
+            extra = dict(ERROR_ANSWERS)
+            view = views.get((path, method))
+            if view is not None and getattr(view, "throttle_classes", None):
+                extra["429"] = THROTTLED
+            if view is not None and method in getattr(view, "conflict_methods", ()):
+                extra["409"] = CONFLICT
+            for code, (description, schema) in extra.items():
+                answers.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": _ref(schema)}},
+                    },
+                )
+    return result
+
+
+class WorkflowSerializerExtension(OpenApiSerializerExtension):
+    """The workflow document's shape for drf-spectacular (the serializer itself hands the
+    document to the engine's validator as it is)."""
+
+    target_class = "workflows.api.WorkflowSerializer"
+
+    def get_name(self, auto_schema, direction):
+        return "Workflow" if direction == "response" else None
+
+    def map_serializer(self, auto_schema, direction):
+        if direction == "response":
+            properties = {**WORKFLOW_FIELDS, **WORKFLOW_READ_ONLY}
+            required = list(properties)
+        else:
+            # The read-only fields may be sent back: they are ignored (round trip).
+            properties = {
+                **WORKFLOW_FIELDS,
+                **{
+                    key: {**{k: v for k, v in schema.items() if k != "readOnly"},
+                          "description": "Read-only: ignored on input."}
+                    for key, schema in WORKFLOW_READ_ONLY.items()
+                },
+            }  # fmt: skip
+            partial = auto_schema.method == "PATCH"
+            required = [] if partial else ["name", "trigger", "steps"]
+        schema = {"type": "object", "properties": properties, "additionalProperties": False}
+        if required:
+            schema["required"] = required
+        return schema
+
+
+def api_not_found(request, exception=None):
+    """Django's 404 for a URL under /api/ that matches no route (a tag name with a
+    newline, say): the documented JSON `Error`, not the HTML page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
