@@ -158,9 +158,10 @@ def number_problem(number) -> str | None:
     return None
 
 
-def json_problems(value, place: str = "") -> dict[str, str]:
+def json_problems(value, place: str = "", *, max_text_length: int | None = None) -> dict[str, str]:
     """Every place in a parsed JSON value that holds a string with NUL or an unpaired
-    surrogate (keys too), or a number out of range: {"steps[2].tag": message}.
+    surrogate (keys too), a number out of range, or (with `max_text_length`) a longer
+    string: {"steps[2].tag": message}.
 
     Walks with an explicit stack, so any depth costs no recursion; the parser has bounded
     the depth already, this bounds the work to the size of the value.
@@ -171,6 +172,8 @@ def json_problems(value, place: str = "") -> dict[str, str]:
         where, item = stack.pop()
         if isinstance(item, str):
             problem = text_problem(item)
+            if problem is None and max_text_length is not None and len(item) > max_text_length:
+                problem = f"At most {max_text_length:,} characters."
         elif isinstance(item, (int, float)):
             problem = number_problem(item)
         elif isinstance(item, dict):

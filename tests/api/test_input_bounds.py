@@ -9,6 +9,8 @@ from conversations import services, validation
 from conversations.models import Contact, Conversation, Part
 from tests.api.conftest import client_with
 from tests.factories import ContactFactory, TeammateFactory
+from tests.workflows.test_definition_bounds import document, nested_steps
+from workflows.models import Workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -303,3 +305,31 @@ def test_a_contact_custom_attribute_answer_is_bounded_by_the_same_limit(conversa
     assert len(conversation.contact.custom_attributes["note"]) <= (
         validation.MAX_ATTRIBUTE_VALUE_LENGTH
     )
+
+
+# --- workflow documents ------------------------------------------------------------
+
+
+class TestWorkflowsOverTheApi:
+    def test_a_far_snooze_is_a_400_naming_the_step_and_saves_nothing(self, admin_api):
+        body = document({"type": "snooze", "until": "9999-12-31T23:59:59-12:00"})
+
+        response = admin_api.post("/api/workflows/", body, format="json")
+
+        assert response.status_code == 400
+        assert "steps[0].until" in response.json()
+        assert not Workflow.objects.exists()
+
+    def test_a_nul_in_a_workflow_name_is_a_400_naming_it(self, admin_api):
+        response = admin_api.post(
+            "/api/workflows/", {**document({"type": "close"}), "name": "a\x00"}, format="json"
+        )
+
+        assert response.status_code == 400
+        assert "name" in response.json()
+
+    def test_deeply_nested_steps_are_a_400(self, admin_api):
+        response = admin_api.post("/api/workflows/", document(*nested_steps(190)), format="json")
+
+        assert response.status_code == 400
+        assert not Workflow.objects.exists()
