@@ -14,8 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from conversations import business_time
-
-MAX_TAG_NAME_LENGTH = 64
+from conversations.validation import MAX_TAG_NAME_LENGTH
 
 
 def new_messenger_token() -> str:

@@ -40,6 +40,10 @@ from conversations.models import (
 )
 
 State = Conversation.State
+# Names are copied into parts and events: cut to their columns, so a long but legal name
+# (a 254-character email, a teammate's 300-character full name) never fails a change.
+AUTHOR_NAME_LENGTH = Part._meta.get_field("author_name").max_length
+ACTOR_NAME_LENGTH = Event._meta.get_field("actor_name").max_length
 
 
 # --- locking and recording -------------------------------------------------------------
@@ -91,7 +95,7 @@ def _record(
         part_type=part_type,
         author_type=acting.type,
         author_id=acting.id,
-        author_name=acting.name,
+        author_name=validation.bounded_name(acting.name, AUTHOR_NAME_LENGTH),
         body=body,
         details=details or {},
         created_at=now,
@@ -101,7 +105,7 @@ def _record(
         event_type=event_type,
         actor_type=acting.type,
         actor_id=acting.id,
-        actor_name=acting.name,
+        actor_name=validation.bounded_name(acting.name, ACTOR_NAME_LENGTH),
         depth=acting.depth,
         payload={"part_id": part.pk, **(payload or {})},
         created_at=now,
@@ -410,8 +414,9 @@ def conversation_snooze(
     from conversations.tasks import wake_snoozed_conversation_task
 
     now = timezone.now()
-    if not isinstance(until, datetime) or timezone.is_naive(until):
-        raise ValidationError({"snoozed_until": "Give a date and time with a time zone."})
+    problem = validation.moment_problem(until)
+    if problem:
+        raise ValidationError({"snoozed_until": problem})
     if until <= now:
         raise ValidationError({"snoozed_until": validation.SNOOZE_IN_PAST})
     with transaction.atomic(savepoint=False):
@@ -646,6 +651,14 @@ def conversation_set_data(
     """Set one conversation data attribute (custom attribute) to a plain value."""
     key = validation.clean_data_key(key)
     value = validation.clean_data_value(value)
+    # Checked before the block (an error inside it would doom the caller's transaction),
+    # on the instance the caller holds: a race may add a key or two beyond the bound.
+    current = (
+        conversation.custom_attributes
+        if isinstance(conversation, Conversation)
+        else Conversation.objects.values_list("custom_attributes", flat=True).get(pk=conversation)
+    )
+    validation.check_room_for_attribute(current, key, field="key")
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
@@ -674,6 +687,10 @@ def conversation_update_contact(
     """
     field, key = validation.clean_contact_attribute(attribute)
     value = validation.clean_contact_value(field, value)
+    if field == "custom":
+        pk = conversation.pk if isinstance(conversation, Conversation) else conversation
+        current = Contact.objects.values_list("custom_attributes", flat=True).get(conversations=pk)
+        validation.check_room_for_attribute(current, key, field="attribute")
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
@@ -709,6 +726,7 @@ def contact_create(
     external_id: str = "",
 ) -> Contact:
     """A new contact (user or lead), with its company found or created by name."""
+    custom_attributes = validation.clean_custom_attributes(custom_attributes or {})
     with transaction.atomic():
         company = None
         if company_name:

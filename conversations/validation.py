@@ -1,14 +1,29 @@
 """Checks shared by services, forms and serializers; messages are constants tests import."""
 
 import re
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from conversations.models import MAX_TAG_NAME_LENGTH
-
+# No model imports here: the workflow engine (which imports no models) shares these checks.
+MAX_TAG_NAME_LENGTH = 64
 MAX_BODY_LENGTH = 10_000
 MAX_DATA_KEY_LENGTH = 64
+# Custom attributes (contact, company, conversation data): a page shows them all, rules
+# read them, so they stay small. 50,000 keys once made a 1.4 MB inbox page (issue 11).
+MAX_CUSTOM_ATTRIBUTES = 100
+# 190: what a utf8mb4 index prefix holds, a common bound for keys that may be indexed.
+MAX_ATTRIBUTE_KEY_LENGTH = 190
+MAX_ATTRIBUTE_VALUE_LENGTH = 1_000
+# JSON bodies nest at most this deep (API.md "Safer writes").
+MAX_JSON_DEPTH = 64
+# Whole numbers stored in JSON fit a signed 64-bit integer (what PostgreSQL's bigint and
+# most clients hold).
+MAX_JSON_INT = 2**63 - 1
+# PostgreSQL stores later years, but Python's datetime ends in 9999: a moment of year 9999
+# shown in a zone west of UTC (or stored from one) no longer fits. One year of headroom.
+MIN_YEAR, MAX_YEAR = 1, 9998
 DATA_KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 BODY_EMPTY = "The message is empty."
@@ -24,6 +39,15 @@ DATA_KEY_INVALID = (
     f"underscores and dashes (at most {MAX_DATA_KEY_LENGTH} characters)."
 )
 DATA_VALUE_INVALID = "The value must be text, a number, true/false or empty."
+DATA_VALUE_TOO_LONG = f"At most {MAX_ATTRIBUTE_VALUE_LENGTH:,} characters."
+TOO_MANY_ATTRIBUTES = f"At most {MAX_CUSTOM_ATTRIBUTES} custom attributes."
+ATTRIBUTE_KEY_INVALID = f"A key is 1 to {MAX_ATTRIBUTE_KEY_LENGTH} characters of text."
+ATTRIBUTES_NOT_OBJECT = "An object of custom attributes."
+NUL_CHARACTER = "Null characters are not allowed."
+SURROGATE_CHARACTER = "Unpaired surrogate characters are not allowed."
+NUMBER_TOO_LARGE = "The number is too large."
+NUMBER_NOT_FINITE = "The number must be finite."
+DATE_OUT_OF_RANGE = f"Give a date between the years {MIN_YEAR} and {MAX_YEAR}."
 SLA_NO_TARGET = "Set at least one target: first reply, next reply or time to close."
 SLA_TARGET_NOT_POSITIVE = "A target must be longer than zero."
 CONVERSATION_CLOSED = "The conversation is closed."
@@ -56,11 +80,137 @@ def clean_data_key(key) -> str:
 
 
 def clean_data_value(value):
-    if value is not None and not isinstance(value, (str, int, float, bool)):
-        raise ValidationError({"value": DATA_VALUE_INVALID})
-    if isinstance(value, str) and len(value) > MAX_BODY_LENGTH:
-        raise ValidationError({"value": BODY_TOO_LONG})
+    """A custom attribute's value: text (bounded), a finite number, true/false or null."""
+    problem = attribute_value_problem(value)
+    if problem:
+        raise ValidationError({"value": problem})
     return value
+
+
+def attribute_value_problem(value) -> str | None:
+    """Why `value` cannot be a custom attribute's value, or None (pure: the engine uses it)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        if len(value) > MAX_ATTRIBUTE_VALUE_LENGTH:
+            return DATA_VALUE_TOO_LONG
+        return text_problem(value)
+    if isinstance(value, (int, float)):
+        return number_problem(value)
+    return DATA_VALUE_INVALID
+
+
+def clean_custom_attributes(attributes, field: str = "custom_attributes") -> dict:
+    """A whole custom attributes object, bounded in count, key length and value size.
+
+    Errors name the field (`custom_attributes`) or the key (`custom_attributes.plan`).
+    """
+    if not isinstance(attributes, dict):
+        raise ValidationError({field: ATTRIBUTES_NOT_OBJECT})
+    errors: dict[str, list[str]] = {}
+    if len(attributes) > MAX_CUSTOM_ATTRIBUTES:
+        errors.setdefault(field, []).append(TOO_MANY_ATTRIBUTES)
+    for key, value in list(attributes.items())[: MAX_CUSTOM_ATTRIBUTES + 1]:
+        if (
+            not isinstance(key, str)
+            or not key.strip()
+            or len(key) > MAX_ATTRIBUTE_KEY_LENGTH
+            or text_problem(key)
+        ):
+            errors.setdefault(field, []).append(ATTRIBUTE_KEY_INVALID)
+            continue
+        problem = attribute_value_problem(value)
+        if problem:
+            errors.setdefault(f"{field}.{key}", []).append(problem)
+    if errors:
+        raise ValidationError(errors)
+    return attributes
+
+
+def check_room_for_attribute(current: dict, key: str, *, field: str) -> None:
+    """Adding `key` to `current` custom attributes keeps them within the bound."""
+    if key not in current and len(current) >= MAX_CUSTOM_ATTRIBUTES:
+        raise ValidationError({field: TOO_MANY_ATTRIBUTES})
+
+
+# --- characters, numbers and dates every edge refuses ----------------------------------
+
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(text: str) -> str | None:
+    """NUL (PostgreSQL text cannot hold it) or an unpaired surrogate (not encodable)."""
+    found = _BAD_CHARACTER.search(text)
+    if found is None:
+        return None
+    return NUL_CHARACTER if found.group() == "\x00" else SURROGATE_CHARACTER
+
+
+def number_problem(number) -> str | None:
+    if isinstance(number, bool):
+        return None
+    if isinstance(number, int):
+        return NUMBER_TOO_LARGE if abs(number) > MAX_JSON_INT else None
+    if isinstance(number, float) and (number != number or number in (float("inf"), -float("inf"))):
+        return NUMBER_NOT_FINITE
+    if isinstance(number, float) and abs(number) > MAX_JSON_INT:
+        return NUMBER_TOO_LARGE
+    return None
+
+
+def json_problems(value, place: str = "", *, max_text_length: int | None = None) -> dict[str, str]:
+    """Every place in a parsed JSON value that holds a string with NUL or an unpaired
+    surrogate (keys too), a number out of range, or (with `max_text_length`) a longer
+    string: {"steps[2].tag": message}.
+
+    Walks with an explicit stack, so any depth costs no recursion; the parser has bounded
+    the depth already, this bounds the work to the size of the value.
+    """
+    problems: dict[str, str] = {}
+    stack = [(place, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem is None and max_text_length is not None and len(item) > max_text_length:
+                problem = f"At most {max_text_length:,} characters."
+        elif isinstance(item, (int, float)):
+            problem = number_problem(item)
+        elif isinstance(item, dict):
+            problem = None
+            for key, member in item.items():
+                key_problem = text_problem(key) if isinstance(key, str) else None
+                if key_problem:
+                    problems.setdefault(where or "non_field_errors", key_problem)
+                    continue
+                stack.append((f"{where}.{key}" if where else str(key), member))
+        elif isinstance(item, (list, tuple)):
+            problem = None
+            stack.extend((f"{where}[{index}]", member) for index, member in enumerate(item))
+        else:
+            problem = None
+        if problem:
+            problems.setdefault(where or "non_field_errors", problem)
+    return problems
+
+
+def moment_problem(moment: datetime) -> str | None:
+    """A moment must be aware and, in UTC, within years MIN_YEAR to MAX_YEAR."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        return "Give a date and time with a time zone."
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:
+        return DATE_OUT_OF_RANGE
+    if not MIN_YEAR <= year <= MAX_YEAR or not MIN_YEAR <= moment.year <= MAX_YEAR:
+        return DATE_OUT_OF_RANGE
+    return None
+
+
+def bounded_name(name: str, limit: int) -> str:
+    """A name as written into a column of `limit` characters (parts, events): cut, so a
+    long but legal name (a 254-character email) never fails the change it records."""
+    return name[:limit]
 
 
 def validate_sla_targets(*, first_reply, next_reply, time_to_close) -> None:
@@ -102,4 +252,8 @@ def clean_contact_value(field: str, value):
     limit = 254 if field == "email" else (100 if field == "plan" else 200)
     if field != "custom" and len(text) > limit:
         raise ValidationError({"value": f"At most {limit} characters."})
-    return text[:MAX_BODY_LENGTH]
+    problem = text_problem(text)
+    if problem:
+        raise ValidationError({"value": problem})
+    # A customer's answer is kept, cut to what a custom attribute holds.
+    return text[:MAX_ATTRIBUTE_VALUE_LENGTH]

@@ -1,9 +1,12 @@
 """Small flat forms for the inbox: filters, the composer and each action."""
 
 from django import forms
+from django.utils import timezone
 
+from conversations import validation
 from conversations.models import Conversation, SlaPolicy, Team, Teammate
-from conversations.validation import MAX_BODY_LENGTH
+from conversations.office_hours import workspace_zone
+from conversations.validation import MAX_BODY_LENGTH, MAX_TAG_NAME_LENGTH
 
 VIEW_CHOICES = ["mine", "unassigned", "bot", "all"]
 SNOOZE_PRESETS = [
@@ -56,16 +59,32 @@ class AssignForm(forms.Form):
 
 
 class TagForm(forms.Form):
-    name = forms.CharField(max_length=64, label="Tag")
+    name = forms.CharField(max_length=MAX_TAG_NAME_LENGTH, label="Tag")
+
+
+class WorkspaceDateTimeField(forms.DateTimeField):
+    """A date and time typed without a zone is read in the workspace's time zone (the
+    office hours' zone), not the server's; one typed with an offset keeps it."""
+
+    def to_python(self, value):
+        with timezone.override(workspace_zone()):
+            return super().to_python(value)
 
 
 class SnoozeForm(forms.Form):
     preset = forms.ChoiceField(choices=SNOOZE_PRESETS, initial="1h")
-    until = forms.DateTimeField(
+    until = WorkspaceDateTimeField(
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         label="Until",
     )
+
+    def clean_until(self):
+        moment = self.cleaned_data.get("until")
+        problem = validation.moment_problem(moment) if moment is not None else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return moment
 
     def clean(self):
         data = super().clean()

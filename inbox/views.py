@@ -109,7 +109,12 @@ def _act(request, pk, form_name, form, change):
     try:
         change(conversation, Actor.teammate(request.user))
     except ValidationError as error:
-        target = form or ComposerForm()
+        target = form
+        if target is None:
+            # An action without a form (remove a tag, close): its errors go above the
+            # composer, which has no cleaned data of its own to drop them from.
+            target = ComposerForm()
+            target.cleaned_data = {}
         for field, field_errors in error.message_dict.items():
             field = SERVICE_FIELD_ON_FORM.get(field, field)
             name = field if field in target.fields else None

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from workflows.engine.rules import BOOL, NUMBER, UNARY, attribute_type
 from workflows.forms import (
+    MAX_FORMS_PER_FORMSET,
     PATH_STEP_TYPES,
     GroupFormSet,
     MatchForm,
@@ -23,6 +24,16 @@ from workflows.forms import (
 )
 
 MAX_DEPTH = 4  # nesting of paths the builder shows; deeper documents are kept as JSON
+# Forms in the whole editor, every formset and nested one counted. A POST declares its
+# totals in the management forms; `form_totals_problem` checks them before any form is
+# built (one POST of nested TOTAL_FORMS=300 once kept a worker busy past its 30 s
+# timeout; TOTAL_FORMS=99999999999999999999 took 16 s to refuse).
+MAX_TOTAL_FORMS = 500
+TOTALS_TOO_LARGE = (
+    f"Too many forms: at most {MAX_FORMS_PER_FORMSET} in one list and {MAX_TOTAL_FORMS} "
+    "in the whole workflow."
+)
+TOTALS_INVALID = "The form's counts were changed or are missing; reload the page."
 
 
 # --- values typed in a text box <-> JSON values ------------------------------------------
@@ -56,6 +67,27 @@ def text_to_value(text: str, attribute: str, operator: str):
             return text  # the validator names it
         return int(number) if number == number.to_integral_value() else float(number)
     return text
+
+
+def form_totals_problem(data) -> str | None:
+    """Why the posted formset totals are too many or not numbers, or None.
+
+    Forms are built only for the totals posted (a formset that is not posted starts
+    empty), so their sum bounds the work of the whole request. Cheap: one pass over
+    the keys, each value at most a few digits long before it is read as a number.
+    """
+    total = 0
+    for key in data:
+        if not key.endswith("-TOTAL_FORMS"):
+            continue
+        text = data.get(key) or ""
+        if not text.isdigit() or len(text) > 6:
+            return TOTALS_INVALID if not text.isdigit() else TOTALS_TOO_LARGE
+        count = int(text)
+        total += count
+        if count > MAX_FORMS_PER_FORMSET or total > MAX_TOTAL_FORMS:
+            return TOTALS_TOO_LARGE
+    return None
 
 
 def ensure_management(data, prefix: str) -> None:

@@ -141,7 +141,17 @@ class PathForm(forms.Form):
     match = forms.ChoiceField(choices=MATCH_CHOICES, initial="all")
 
 
-RuleFormSet = forms.formset_factory(RuleForm, extra=0, can_delete=True)
-GroupFormSet = forms.formset_factory(GroupForm, extra=0, can_delete=True)
-StepFormSet = forms.formset_factory(StepForm, extra=0, can_delete=True)
-PathFormSet = forms.formset_factory(PathForm, extra=0, can_delete=True)
+# Forms in one formset: Django's own cap (absolute_max) stops building more, validate_max
+# says so beside the formset. The editor also bounds the total over all formsets.
+MAX_FORMS_PER_FORMSET = 100
+BOUNDED = {
+    "extra": 0,
+    "can_delete": True,
+    "max_num": MAX_FORMS_PER_FORMSET,
+    "absolute_max": MAX_FORMS_PER_FORMSET,
+    "validate_max": True,
+}
+RuleFormSet = forms.formset_factory(RuleForm, **BOUNDED)
+GroupFormSet = forms.formset_factory(GroupForm, **BOUNDED)
+StepFormSet = forms.formset_factory(StepForm, **BOUNDED)
+PathFormSet = forms.formset_factory(PathForm, **BOUNDED)

@@ -1,7 +1,5 @@
 """Builder pages: the list (filters, drag to reorder, toggle, duplicate, delete)."""
 
-import json
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,6 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_filters import rest_framework as filters
 
+from config.parsers import JSONBodyError, parse_json_body
 from workflows import services
 from workflows.api import WorkflowFilter
 from workflows.engine.definitions import STATUSES, TRIGGERS
@@ -68,11 +67,22 @@ class WorkflowReorderView(AdminRequiredMixin, View):
 
     def post(self, request):
         try:
-            payload = json.loads(request.body or b"{}")
-            order = [int(pk) for pk in payload.get("order", [])]
-            services.workflow_reorder(trigger=str(payload.get("trigger", "")), order=order)
-        except (ValueError, TypeError, AttributeError):
+            payload = parse_json_body(request.body or b"{}")
+        except JSONBodyError as error:
+            return JsonResponse({"detail": error.message}, status=400)
+        except ValidationError as error:
+            return JsonResponse(error.message_dict, status=400)
+        if not isinstance(payload, dict):
+            return JsonResponse({"detail": "A JSON object: {trigger, order}."}, status=400)
+        order, trigger = payload.get("order", []), payload.get("trigger", "")
+        if not isinstance(order, list) or not all(
+            isinstance(pk, int) and not isinstance(pk, bool) and pk > 0 for pk in order
+        ):
             return JsonResponse({"order": ["A list of workflow ids."]}, status=400)
+        if trigger not in TRIGGERS:
+            return JsonResponse({"trigger": ["Unknown trigger."]}, status=400)
+        try:
+            services.workflow_reorder(trigger=trigger, order=order)
         except ValidationError as error:
             return JsonResponse(error.message_dict, status=400)
         return JsonResponse({"order": order})

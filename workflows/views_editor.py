@@ -9,15 +9,15 @@ from django.views import View
 from conversations.models import SlaPolicy, Team, Teammate
 from workflows import services
 from workflows.builder_templates import TEMPLATES
-from workflows.editor import WorkflowEditor, document_as_json
+from workflows.editor import WorkflowEditor, document_as_json, form_totals_problem
 from workflows.engine.errors import DefinitionError
-from workflows.forms import ATTRIBUTE_SUGGESTIONS, STEP_FIELDS, STEP_TYPES
+from workflows.forms import ATTRIBUTE_SUGGESTIONS, MAX_FORMS_PER_FORMSET, STEP_FIELDS, STEP_TYPES
 from workflows.models import Workflow
 from workflows.outline import outline
 from workflows.permissions import AdminRequiredMixin, TeammateRequiredMixin
 
 ACTION = re.compile(r"^(add|remove|up|down):([\w-]+?)(?::(\w+))?$")
-MAX_FORMS_PER_SET = 100
+MAX_FORMS_PER_SET = MAX_FORMS_PER_FORMSET
 
 
 def builder_choices() -> dict:
@@ -113,9 +113,18 @@ class EditorView(View):
         workflow = self.workflow()
         data = request.POST.copy()
         action = data.get("action", "save")
+        # Bound the work before building any form; after a structural action, again.
+        problem = form_totals_problem(data)
+        if problem is None and action != "save":
+            apply_action(data, action)
+            problem = form_totals_problem(data)
+        if problem is not None:
+            document = workflow.document() if workflow else None
+            editor = WorkflowEditor(document=document, choices=builder_choices())
+            editor.errors_not_placed.append(problem)
+            return render(request, self.template_name, self.context(editor, workflow), status=400)
         editor = None
         if action != "save":
-            apply_action(data, action)
             editor = WorkflowEditor(data=data, choices=builder_choices())
             return render(request, self.template_name, self.context(editor, workflow))
         editor = WorkflowEditor(data=data, choices=builder_choices())

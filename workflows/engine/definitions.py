@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from conversations import validation
 from conversations.durations import DURATION_FORMAT_MESSAGE, parse_duration
 from workflows.engine.errors import DefinitionError, ErrorCollector
 from workflows.engine.rules import MATCH_EVERYTHING, Group, compile_group
@@ -57,6 +58,10 @@ MAX_NAME_LENGTH = 200
 MAX_BODY_LENGTH = 10_000
 MAX_TAG_LENGTH = 64
 MAX_STEPS_PER_PATH = 100
+# Paths nest inside branches, apply-rules entries and buttons at most this deep (the
+# builder shows 4); checked before descending, so no document can exhaust the stack.
+MAX_STEP_DEPTH = 10
+STEPS_TOO_DEEP = f"Steps nest at most {MAX_STEP_DEPTH} deep (branches, rules, buttons)."
 MAX_BUTTONS = 10
 MAX_WAIT = timedelta(days=30)
 MAX_SNOOZE = timedelta(days=365)
@@ -133,6 +138,12 @@ def compile_definition(
     errors = ErrorCollector()
     if not isinstance(document, dict):
         raise DefinitionError({"non_field_errors": ["A workflow is a JSON object."]})
+    # Characters the database cannot hold, numbers out of range and over-long strings,
+    # wherever they are (the API's parser refuses most of them first; import and the
+    # builder come here directly).
+    problems = validation.json_problems(document, max_text_length=MAX_BODY_LENGTH)
+    if problems:
+        raise DefinitionError({place: [message] for place, message in problems.items()})
     known = {"name", "status", "trigger", "trigger_options", "frequency", "audience", "steps"}
     extra = set(document) - known - {"id", "priority", "is_background"}
     if extra:
@@ -247,10 +258,14 @@ class _Context:
         self.name = name
         self.customer_facing = False
         self.calls: set[str] = set()
+        self.depth = 0  # of the path being walked: 0 is the top level
 
     def path(self, steps_doc, place) -> tuple:
         if not isinstance(steps_doc, list):
             self.errors.add(place, "A list of steps.")
+            return ()
+        if self.depth > MAX_STEP_DEPTH:
+            self.errors.add(place, STEPS_TOO_DEEP)
             return ()
         if len(steps_doc) > MAX_STEPS_PER_PATH:
             self.errors.add(place, f"At most {MAX_STEPS_PER_PATH} steps in one path.")
@@ -259,6 +274,14 @@ class _Context:
             for index, step_doc in enumerate(steps_doc)
             if (step := self.step(step_doc, f"{place}[{index}]")) is not None
         )
+
+    def nested_path(self, steps_doc, place) -> tuple:
+        """A path inside a step: one level deeper."""
+        self.depth += 1
+        try:
+            return self.path(steps_doc, place)
+        finally:
+            self.depth -= 1
 
     def step(self, doc, place) -> Step | None:
         if not isinstance(doc, dict):
@@ -339,6 +362,10 @@ class _Context:
             self.errors.add(
                 f"{place}.until", 'A date and time with a zone: "2026-12-24T09:00:00+00:00".'
             )
+        elif validation.moment_problem(moment):
+            # Year 10000 in UTC once made every read of the conversation a 500 (issue 11).
+            self.errors.add(f"{place}.until", validation.moment_problem(moment))
+            moment = None
         return {"until": moment}
 
     def _set_priority(self, doc, place):
@@ -354,8 +381,10 @@ class _Context:
         if not isinstance(key, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$", key):
             self.errors.add(f"{place}.key", "A key of letters, digits, _ and - (at most 64).")
         value = doc.get("value")
-        if value is not None and not isinstance(value, (str, int, float, bool)):
-            self.errors.add(f"{place}.value", "Text, a number, true/false or null.")
+        # The service's own check (conversations.validation), so what saves also runs.
+        problem = validation.attribute_value_problem(value)
+        if problem:
+            self.errors.add(f"{place}.value", problem)
         return {"key": key, "value": value}
 
     def _add_note(self, doc, place):
@@ -381,12 +410,12 @@ class _Context:
                 self.errors.add(entry_place, 'An object: {"when": {...}, "steps": [...]}.')
                 continue
             when = compile_group(entry.get("when"), f"{entry_place}.when", self.errors)
-            paths.append((when, self.path(entry.get("steps", []), f"{entry_place}.steps")))
+            paths.append((when, self.nested_path(entry.get("steps", []), f"{entry_place}.steps")))
         return tuple(paths)
 
     def _branches(self, doc, place):
         paths = self._rule_paths(doc.get("branches"), f"{place}.branches")
-        otherwise = self.path(doc.get("else", []), f"{place}.else")
+        otherwise = self.nested_path(doc.get("else", []), f"{place}.else")
         return {}, paths, otherwise
 
     def _apply_rules(self, doc, place):
@@ -419,7 +448,9 @@ class _Context:
             if label and label.casefold() in labels:
                 self.errors.add(f"{button_place}.label", f'Two buttons are labelled "{label}".')
             labels.add((label or "").casefold())
-            paths.append((label, self.path(button.get("steps", []), f"{button_place}.steps")))
+            paths.append(
+                (label, self.nested_path(button.get("steps", []), f"{button_place}.steps"))
+            )
         return {"body": body}, tuple(paths), ()
 
     def _collect_data(self, doc, place):

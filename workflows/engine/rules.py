@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from conversations.validation import MAX_YEAR, MIN_YEAR, moment_problem
 from workflows.engine.errors import ErrorCollector
 
 logger = logging.getLogger(__name__)
@@ -119,7 +120,11 @@ def _as_datetime(value) -> datetime:
             raise ValueError(f'a date like "2026-01-31", not {value!r}') from None
     else:
         raise ValueError(f'a date like "2026-01-31", not {value!r}')
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    problem = moment_problem(moment)
+    if problem:
+        raise ValueError(f"a date between the years {MIN_YEAR} and {MAX_YEAR}, not {value!r}")
+    return moment
 
 
 def _as_days(value) -> int:

@@ -1,0 +1,46 @@
+"""Refuse a request whose address cannot be trusted as text, once, before any view.
+
+NUL bytes in a query string or a path parameter used to reach PostgreSQL (which cannot
+hold them) and answer 500: `GET /messenger/?token=a%00b`, `DELETE .../tags/a%00b/`.
+Bytes that are not UTF-8 were silently replaced; they are refused as well, so a view
+never sees a value other than the one the client sent.
+"""
+
+from urllib.parse import unquote_to_bytes
+
+from django.core.handlers.wsgi import get_bytes_from_wsgi
+from django.http import HttpResponseBadRequest, JsonResponse
+
+BAD_ADDRESS = "The address holds a null character or bytes that are not UTF-8."
+
+
+def _bad_text(raw: bytes) -> bool:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return "\x00" in text
+
+
+def address_is_bad(request) -> bool:
+    # Django has re-escaped bytes of the path that are not UTF-8 as %XX by now (the server
+    # had decoded the client's escapes): escapes left that decode to no UTF-8 are those.
+    path = request.path_info
+    if "\x00" in path or ("%" in path and _bad_text(unquote_to_bytes(path))):
+        return True
+    query = get_bytes_from_wsgi(request.META, "QUERY_STRING", "")
+    return bool(query) and _bad_text(unquote_to_bytes(query.replace(b"+", b" ")))
+
+
+class SafeAddressMiddleware:
+    """400 for a path or query string with NUL or bytes that are not UTF-8."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if address_is_bad(request):
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": BAD_ADDRESS}, status=400)
+            return HttpResponseBadRequest(BAD_ADDRESS)
+        return self.get_response(request)
