@@ -150,7 +150,7 @@ WORKFLOW_IN_USE = "Run by {names}: remove those run_workflow steps first."
 def workflow_archive(*, workflow: Workflow) -> Workflow:
     """Archive a workflow (what "delete" means, API.md "Safer writes"); one transaction:
 
-    1. lock the workflow row; an already archived workflow is a no-op;
+    1. lock the workflow row (no key); an already archived workflow is a no-op;
     2. refuse (WorkflowInUse) while another workflow's run_workflow step names it —
        its runs would otherwise fail half-way through the caller's steps;
     3. stamp `archived_at` and bump the catalog: from the commit on, no process starts
@@ -165,7 +165,10 @@ def workflow_archive(*, workflow: Workflow) -> Workflow:
     """
     from workflows.orchestrator import interrupt_runs_of_workflow
 
-    workflow = Workflow.all_objects.select_for_update().get(pk=workflow.pk)
+    # FOR NO KEY UPDATE: a worker that holds a conversation's lock and writes a run
+    # pointing at this workflow (a key-share lock) is not blocked, so no deadlock with
+    # the conversation locks taken below.
+    workflow = Workflow.all_objects.select_for_update(no_key=True).get(pk=workflow.pk)
     if workflow.archived_at is not None:
         return workflow
     callers = callers_of(workflow)

@@ -2,15 +2,17 @@
 reads and starts no run, its active runs end as interrupted, and every run and log stays."""
 
 import threading
+import time
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conversations import services
+from conversations.models import Conversation
 from inbox.selectors import timeline
 from tests.factories import ContactFactory
 from tests.workflows.helpers import make_workflow, process, runs_of
@@ -235,3 +237,63 @@ def test_archiving_while_a_worker_processes_answers_no_error_and_loses_no_log(su
     for run in runs:
         kinds = set(WorkflowLog.objects.filter(run=run).values_list("kind", flat=True))
         assert {"started", "interrupted"} <= kinds
+
+
+def wait_until_blocked_on_a_lock(pid: int) -> None:
+    """Until the backend `pid` waits for a row lock (it holds the workflow row by then)."""
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+            row = cursor.fetchone()
+            if row and row[0] == "Lock":
+                return
+            time.sleep(0.05)
+    raise AssertionError("the archive never waited for the conversation lock")
+
+
+@pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="row locks need PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_archiving_waits_for_a_worker_that_starts_a_run_of_it_without_a_deadlock():
+    """The orchestrator holds a conversation's lock and then writes a run that points at
+    the workflow; the archive holds the workflow's row and then waits for that same
+    conversation. Both finish, in that order."""
+    asking = asking_workflow()
+    conversation = open_conversation()
+    [earlier_run] = runs_of(conversation, asking)
+    outcome = {}
+
+    def archiver(pid_ready: threading.Event):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                outcome["pid"] = cursor.fetchone()[0]
+            pid_ready.set()
+            with transaction.atomic():
+                workflow_archive(workflow=Workflow.objects.get(pk=asking.pk))
+            outcome["archived"] = True
+        except Exception as error:  # reported by the assert below, with its type
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        Conversation.objects.select_for_update().get(pk=conversation.pk)
+        pid_ready = threading.Event()
+        thread = threading.Thread(target=archiver, args=(pid_ready,))
+        thread.start()
+        pid_ready.wait(10)
+        wait_until_blocked_on_a_lock(outcome["pid"])
+        # What the orchestrator writes under the lock: a run of the workflow being archived.
+        WorkflowRun.objects.create(
+            workflow=asking, conversation=conversation, status=Status.RUNNING,
+            is_customer_facing=False,
+        )  # fmt: skip
+    thread.join(30)
+
+    assert outcome.get("error") is None and outcome.get("archived")
+    assert not WorkflowRun.objects.filter(workflow=asking, status__in=WorkflowRun.ACTIVE).exists()
+    earlier_run.refresh_from_db()
+    assert earlier_run.status == Status.INTERRUPTED
