@@ -6,6 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from conversations import services, validation
+from conversations.actors import Actor
 from conversations.models import Contact, Conversation, Part
 from tests.api.conftest import client_with
 from tests.factories import ContactFactory, TeammateFactory
@@ -138,10 +139,22 @@ def test_a_nul_byte_in_a_tag_name_in_the_url_is_a_400(teammate_api, conversation
     assert response.status_code == 400
 
 
-def test_undecodable_bytes_in_a_tag_name_in_the_url_are_a_400(teammate_api, conversation):
+def test_undecodable_bytes_in_a_tag_name_in_the_url_name_no_tag(teammate_api, conversation):
+    services.conversation_add_tag(conversation=conversation, name="ab", acting=Actor.system())
+
     response = teammate_api.delete(f"/api/conversations/{conversation.pk}/tags/a%ffb/")
 
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert response.json()["tags"] == ["ab"]
+
+
+def test_a_tag_whose_name_looks_like_an_escape_can_be_removed(teammate_api, conversation):
+    services.conversation_add_tag(conversation=conversation, name="50%ff", acting=Actor.system())
+
+    response = teammate_api.delete(f"/api/conversations/{conversation.pk}/tags/50%25ff/")
+
+    assert response.status_code == 200
+    assert response.json()["tags"] == []
 
 
 def test_an_over_long_tag_name_in_the_url_is_a_400(teammate_api, conversation):

@@ -76,9 +76,8 @@ def test_bad_characters_and_lengths_in_inbox_forms_are_form_errors(
     assert Part.objects.count() == parts
 
 
-@pytest.mark.parametrize("name", ["a%00b", "a%ffb"])
-def test_a_bad_tag_name_in_the_remove_address_is_a_400(logged_in, conversation, name):
-    response = logged_in.post(f"/inbox/conversations/{conversation.pk}/tags/{name}/remove/")
+def test_a_nul_in_the_tag_name_of_the_remove_address_is_a_400(logged_in, conversation):
+    response = logged_in.post(f"/inbox/conversations/{conversation.pk}/tags/a%00b/remove/")
 
     assert response.status_code == 400
 
@@ -91,9 +90,7 @@ def test_an_over_long_tag_name_in_the_remove_address_is_a_400(logged_in, convers
 
 @pytest.mark.parametrize("body", ["a\x00b", "x" * (validation.MAX_BODY_LENGTH + 1)])
 def test_the_messenger_refuses_bad_messages_with_a_form_error(client, conversation, body):
-    session = client.session
-    session["messenger_contact_id"] = conversation.contact_id
-    session.save()
+    client.get("/messenger/", {"token": conversation.contact.messenger_token})  # signs in
     parts = Part.objects.count()
 
     home = client.post("/messenger/", {"body": body})

@@ -79,14 +79,20 @@ def test_the_token_link_starts_a_new_session_key(client, contact):
     assert client.session.session_key != before
 
 
-@pytest.mark.parametrize(
-    "query", ["a%00b", "a%ED%A0%80b", "%FF%FE", "%C3%A4" * 10, "x" * 65, "a&token=b"]
-)
+@pytest.mark.parametrize("query", ["%C3%A4" * 10, "x" * 65, "a&token=b", "a.b"])
 def test_a_malformed_token_says_the_link_is_not_valid(client, contact, query):
     response = client.get(f"{HOME}?token={query}")
 
     assert response.status_code == 404
     assert "This Messenger link is not valid" in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize("query", ["a%00b", "a%ED%A0%80b", "%FF%FE"])
+def test_a_token_that_is_not_text_is_refused_before_the_messenger(client, contact, query):
+    response = client.get(f"{HOME}?token={query}")
+
+    assert response.status_code == 400
     assert SESSION_KEY not in client.session
 
 
