@@ -31,13 +31,25 @@ def address_is_bad(request) -> bool:
     return bool(query) and _bad_text(unquote_to_bytes(query.replace(b"+", b" ")))
 
 
+def drop_unstorable_headers(request) -> None:
+    """A cookie holding NUL (a forged session id reaches PostgreSQL on every page) is
+    treated as absent; NUL is cut from the User-Agent, which login attempts store."""
+    for name, value in list(request.COOKIES.items()):
+        if "\x00" in name or "\x00" in value:
+            del request.COOKIES[name]
+    if "\x00" in request.META.get("HTTP_USER_AGENT", ""):
+        request.META["HTTP_USER_AGENT"] = request.META["HTTP_USER_AGENT"].replace("\x00", "")
+
+
 class SafeAddressMiddleware:
-    """400 for NUL in the path, NUL or bytes that are not UTF-8 in the query string."""
+    """400 for NUL in the path, NUL or bytes that are not UTF-8 in the query string;
+    cookies and headers that could not be stored are dropped."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        drop_unstorable_headers(request)
         if address_is_bad(request):
             if request.path_info.startswith("/api/"):
                 return JsonResponse({"detail": BAD_ADDRESS}, status=400)

@@ -33,6 +33,17 @@ def client_address(request) -> str | None:
     return meta.get("REMOTE_ADDR") or None
 
 
+# Teammate user names are at most 150 characters; django-axes stores up to 255.
+USERNAME_MAX_LENGTH = 150
+
+
+def username_tried(request, credentials) -> str:
+    """The user name a login attempt is counted under (AXES_USERNAME_CALLABLE): cut to the
+    longest a teammate can have, so an over-long one is still counted, never a 500."""
+    username = (credentials or {}).get("username") or request.POST.get("username") or ""
+    return str(username).replace("\x00", "")[:USERNAME_MAX_LENGTH]
+
+
 def lockout_response(request, original_response=None, credentials=None):
     """The login form again, with the lock-out message, answered 429 (AXES_LOCKOUT_CALLABLE)
     for both the login page and the admin login."""

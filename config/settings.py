@@ -151,6 +151,7 @@ AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.security.client_address"
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_USERNAME_CALLABLE = "config.security.username_tried"
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/inbox/"

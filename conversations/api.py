@@ -617,7 +617,7 @@ class ConversationViewSet(
     def remove_tag(self, request, pk=None, name=None):
         conversation = self.conversation()
         admin_id = request.query_params.get("admin_id")
-        if admin_id is not None and not admin_id.isdigit():
+        if admin_id is not None and not validation.is_digits(admin_id):
             raise serializers.ValidationError({"admin_id": ["A teammate id."]})
         acting, _ = self.acting(int(admin_id) if admin_id else None)
         services.conversation_remove_tag(conversation=conversation, name=name, acting=acting)

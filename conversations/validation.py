@@ -257,3 +257,9 @@ def clean_contact_value(field: str, value):
         raise ValidationError({"value": problem})
     # A customer's answer is kept, cut to what a custom attribute holds.
     return text[:MAX_ATTRIBUTE_VALUE_LENGTH]
+
+
+def is_digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() refuses or
+    reads as another number."""
+    return text.isascii() and text.isdigit()

@@ -33,7 +33,7 @@ class InboxFilterForm(forms.Form):
             return view
         if (
             view.startswith("team-")
-            and view[5:].isdigit()
+            and validation.is_digits(view[5:])
             and Team.objects.filter(pk=view[5:]).exists()
         ):
             return view

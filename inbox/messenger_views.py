@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from conversations import services
+from conversations import services, validation
 from conversations.actors import Actor
 from conversations.api import CONTACT_VISIBLE_PARTS
 from conversations.api_auth import contact_by_token
@@ -225,7 +225,9 @@ def pick_contact(request):
         raise Http404("Picking a contact is switched off.")
     raw = request.POST.get("contact", "")
     contact = (
-        Contact.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 16 else None
+        Contact.objects.filter(pk=int(raw)).first()
+        if validation.is_digits(raw) and len(raw) < 16
+        else None
     )
     if contact is None:
         raise Http404("No such contact.")

@@ -11,6 +11,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
+from conversations import validation
 from workflows.engine.rules import BOOL, NUMBER, UNARY, attribute_type
 from workflows.forms import (
     MAX_FORMS_PER_FORMSET,
@@ -81,8 +82,8 @@ def form_totals_problem(data) -> str | None:
         if not key.endswith("-TOTAL_FORMS"):
             continue
         text = data.get(key) or ""
-        if not text.isdigit() or len(text) > 6:
-            return TOTALS_INVALID if not text.isdigit() else TOTALS_TOO_LARGE
+        if not validation.is_digits(text) or len(text) > 6:
+            return TOTALS_INVALID if not validation.is_digits(text) else TOTALS_TOO_LARGE
         count = int(text)
         total += count
         if count > MAX_FORMS_PER_FORMSET or total > MAX_TOTAL_FORMS:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
+from conversations import validation
 from conversations.models import SlaPolicy, Team, Teammate
 from workflows import services
 from workflows.builder_templates import TEMPLATES
@@ -62,7 +63,7 @@ def apply_action(data, action: str) -> None:
         data[f"{prefix}-DELETE"] = "on"
         return
     formset, _, index = prefix.rpartition("-")
-    if not index.isdigit():
+    if not validation.is_digits(index):
         return
     index = int(index)
     other = index - 1 if verb == "up" else index + 1

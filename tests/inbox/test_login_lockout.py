@@ -124,3 +124,12 @@ def test_behind_a_trusted_proxy_the_address_comes_from_its_header(client, teamma
     other = log_in(client, "ben", PASSWORD, address=proxy, HTTP_X_FORWARDED_FOR=ELSEWHERE)
 
     assert (locked.status_code, other.status_code) == (429, 302)
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_an_over_long_user_name_is_a_failed_attempt_not_an_error(client, url):
+    fail(client, "x" * 300, django_settings.AXES_FAILURE_LIMIT, url=url)
+
+
+def test_a_nul_in_the_user_agent_is_a_failed_attempt_not_an_error(client):
+    fail(client, "ada", 1, HTTP_USER_AGENT="probe\x00agent")
