@@ -75,7 +75,8 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "external_id"]
     list_select_related = ["company"]
     raw_id_fields = ["company"]
-    readonly_fields = ["messenger_token"]
+    # The messenger token is not shown: admins rotate it (POST /api/contacts/{id}/messenger-token/).
+    exclude = ["messenger_token"]
 
 
 @admin.register(Tag)

@@ -22,11 +22,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.exceptions import Throttled
 
 from conversations import services, validation
 from conversations.actors import Actor
 from conversations.api import CONTACT_VISIBLE_PARTS
-from conversations.api_auth import contact_by_token
+from conversations.api_auth import contact_by_token, count_failed_token
 from conversations.models import Contact, Conversation, Part, PartType
 from inbox.messenger_forms import MessageForm
 from workflows.models import WorkflowRun
@@ -160,6 +161,10 @@ def follow_link(request, token: str):
     """
     contact = contact_by_token(token)
     if contact is None:
+        try:  # guessing links is throttled like guessing API tokens (per address)
+            count_failed_token(request)
+        except Throttled:
+            return page(request, "messenger/signed_out.html", {"invalid_link": True}, status=429)
         return page(request, "messenger/signed_out.html", {"invalid_link": True}, status=404)
     current = session_contact(request)
     if current is not None and current.pk != contact.pk:

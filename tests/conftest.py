@@ -84,3 +84,11 @@ def pytest_report_header(config):
         f"database: {settings.DATABASES['default']['ENGINE']}, "
         f"broker: {settings.CELERY_BROKER_URL.split('://')[0]}"
     )
+
+
+@pytest.fixture(autouse=True)
+def broker_reachable():
+    """Each test starts with the broker taken as reachable (no back-off after a failure)."""
+    from conversations import dispatch
+
+    dispatch._broker_away_until = 0.0

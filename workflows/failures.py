@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from conversations.models import Conversation
@@ -23,6 +23,25 @@ logger = logging.getLogger(__name__)
 # The database or the network failing under us: not the conversation's fault. The task
 # retries these itself (config/celery.py) and they do not count towards failing.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# Of the OperationalErrors with a connection still up, only these pass on their own
+# (deadlock, serialization failure); a statement time-out or "stack depth exceeded"
+# comes back on every try, so it counts towards failing like any other error.
+TRANSIENT_SQLSTATES = {"40P01", "40001"}
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` is the database's passing trouble rather than this conversation's."""
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if getattr(error.__cause__, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    try:
+        return not connection.is_usable()
+    except DatabaseError:
+        return True
+
 
 # Credentials that an error message may quote: user:password@ in URLs, password=…
 _URL_CREDENTIALS = re.compile(r"(\w+://)[^/\s@]+@")

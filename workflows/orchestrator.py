@@ -113,10 +113,9 @@ def process_conversation_events(conversation_id: int) -> int:
                 handled = processor.run()
             if failure is not None:
                 failure.delete()
-    except processing_failures.TRANSIENT_ERRORS:
-        raise
     except Exception as error:
-        processing_failures.processing_failure_record(conversation_id, error)
+        if not processing_failures.is_transient(error):
+            processing_failures.processing_failure_record(conversation_id, error)
         raise
     return handled
 

@@ -68,3 +68,25 @@ def test_the_sweep_processes_what_the_broker_refused_once_it_is_back(
     assert not Event.objects.filter(
         conversation_id=opened.json()["id"], processed_at__isnull=True
     ).exists()
+
+
+def test_after_a_failed_publish_the_next_ones_are_left_to_the_sweep_at_once(
+    teammate_api, customer, monkeypatch, django_capture_on_commit_callbacks
+):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OperationalError("timed out")
+
+    monkeypatch.setattr(process_conversation_events_task, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        for body in ("one", "two", "three"):
+            opened = teammate_api.post(
+                "/api/conversations/", {"contact": customer.pk, "body": body}, format="json"
+            )
+            assert opened.status_code == 201
+
+    # One attempt waited on the broker; the two later changes went straight to the sweep.
+    assert len(attempts) == 1
+    assert Event.objects.filter(processed_at__isnull=True).count() == 6

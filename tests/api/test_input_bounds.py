@@ -346,3 +346,14 @@ class TestWorkflowsOverTheApi:
 
         assert response.status_code == 400
         assert not Workflow.objects.exists()
+
+
+def test_a_form_encoded_body_is_refused_with_415(admin_api):
+    contacts = Contact.objects.count()
+
+    response = admin_api.post(
+        "/api/contacts/", {"name": "Maya", "custom_attributes": "x"}, format="multipart"
+    )
+
+    assert response.status_code == 415
+    assert Contact.objects.count() == contacts

@@ -67,3 +67,12 @@ def test_it_keeps_non_staff_teammates_out_of_the_admin(client, teammate):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_contact_page_does_not_show_the_messenger_token(admin_client_logged_in, conversation):
+    contact = conversation.contact
+
+    response = admin_client_logged_in.get(f"/admin/conversations/contact/{contact.pk}/change/")
+
+    assert response.status_code == 200
+    assert contact.messenger_token not in response.content.decode()

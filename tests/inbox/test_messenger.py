@@ -565,3 +565,22 @@ def test_buttons_disappear_when_a_teammate_interrupts_the_bot(client, teammate):
     process(conversation)
 
     assert 'value="Sales"' not in client.get(url).content.decode()
+
+
+def test_guessing_links_is_throttled_per_address_and_real_links_still_work(settings, contact):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            "failed_token_burst": "3/min",
+            "failed_token_sustained": "60/hour",
+        },
+    }
+    guesser = Client(REMOTE_ADDR="203.0.113.9")
+
+    statuses = [guesser.get(HOME, {"token": f"guess{n}"}).status_code for n in range(5)]
+
+    assert statuses == [404, 404, 404, 429, 429]
+    assert (
+        Client(REMOTE_ADDR="203.0.113.9").get(HOME, {"token": contact.messenger_token}).status_code
+        == 302
+    )

@@ -6,14 +6,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import OperationalError
+from django.conf import settings as django_settings
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from conversations import services
 from conversations.models import Event
 from tests.workflows.helpers import make_workflow, process, tag_names
-from workflows import orchestrator
+from workflows import failures, orchestrator
 from workflows.failures import retry_delay
 from workflows.models import ProcessingFailure
 from workflows.tasks import process_conversation_events_task, redispatch_unprocessed_events_task
@@ -95,11 +96,32 @@ class TestFailing:
             raise OperationalError("server closed the connection unexpectedly")
 
         monkeypatch.setattr(orchestrator.ConversationProcessor, "run", database_away)
+        monkeypatch.setattr(failures.connection, "is_usable", lambda: False)
 
         with pytest.raises(OperationalError):
             process(conversation)
 
+        monkeypatch.undo()
         assert not ProcessingFailure.objects.exists()
+
+    @pytest.mark.skipif(
+        not django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        reason="statement_timeout is PostgreSQL's",
+    )
+    def test_a_statement_that_times_out_every_time_counts_as_poison(
+        self, conversation, monkeypatch
+    ):
+        def slow_query(self):
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = 1")
+                cursor.execute("SELECT pg_sleep(1)")
+
+        monkeypatch.setattr(orchestrator.ConversationProcessor, "run", slow_query)
+
+        with pytest.raises(OperationalError):
+            process(conversation)
+
+        assert ProcessingFailure.objects.get(conversation=conversation).failures == 1
 
 
 class TestNoHotLoop:
