@@ -72,3 +72,20 @@ def caches_from_url(url: str) -> dict:
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, got {url!r}")
     return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+
+
+def check_shared_cache(app_configs=None, **kwargs):
+    """`check --deploy`: without CACHE_URL each process counts failed tokens on its own, so
+    an attacker gets the limit once per gunicorn worker and host."""
+    from django.core.checks import Warning
+
+    backend = settings.CACHES["default"]["BACKEND"]
+    if settings.DEBUG or not backend.endswith("LocMemCache"):
+        return []
+    return [
+        Warning(
+            "CACHE_URL is not set: the API's failed-token throttle counts in each process apart.",
+            hint="Set CACHE_URL=redis://host:6379/1 so every process shares the counts.",
+            id="inbox.W001",
+        )
+    ]

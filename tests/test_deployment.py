@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from config.security import check_shared_cache
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_TOOLS = {"pytest", "pytest-django", "schemathesis", "playwright", "hypothesis", "ruff",
               "factory-boy", "time-machine"}  # fmt: skip
@@ -81,6 +83,7 @@ def test_production_settings_pass_check_deploy():
         "DEBUG": "false",
         "HTTPS": "true",
         "ALLOWED_HOSTS": "inbox.example.com",
+        "CACHE_URL": "redis://127.0.0.1:6379/15",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -88,3 +91,18 @@ def test_production_settings_pass_check_deploy():
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_the_throttle_cache_is_per_process(settings):
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+    assert [warning.id for warning in check_shared_cache()] == ["inbox.W001"]
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+        }
+    }
+    assert check_shared_cache() == []
