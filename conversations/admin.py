@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from conversations import services
+from conversations import services, validation
 from conversations.actors import Actor
 from conversations.models import (
     Company,
@@ -61,8 +62,23 @@ class TeamAdmin(admin.ModelAdmin):
         return team.members.count()
 
 
+class CustomAttributesForm(forms.ModelForm):
+    """Custom attributes within the same bounds as the API (count, key and value size)."""
+
+    def clean_custom_attributes(self):
+        attributes = self.cleaned_data.get("custom_attributes") or {}
+        try:
+            return validation.clean_custom_attributes(attributes)
+        except ValidationError as error:
+            raise ValidationError(
+                [f"{place}: {message}" for place, messages_ in error.message_dict.items()
+                 for message in messages_]
+            ) from None  # fmt: skip
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
+    form = CustomAttributesForm
     list_display = ["name", "plan", "monthly_spend", "size"]
     list_filter = ["plan"]
     search_fields = ["name"]
@@ -70,6 +86,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    form = CustomAttributesForm
     list_display = ["name", "email", "role", "plan", "monthly_spend", "company", "created_at"]
     list_filter = ["role", "plan"]
     search_fields = ["name", "email", "external_id"]

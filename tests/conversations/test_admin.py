@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -76,3 +78,24 @@ def test_the_contact_page_does_not_show_the_messenger_token(admin_client_logged_
 
     assert response.status_code == 200
     assert contact.messenger_token not in response.content.decode()
+
+
+def test_the_contact_page_bounds_custom_attributes_like_the_api(
+    admin_client_logged_in, conversation
+):
+    contact = conversation.contact
+    url = f"/admin/conversations/contact/{contact.pk}/change/"
+    form = admin_client_logged_in.get(url).context["adminform"].form
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+    data["custom_attributes"] = json.dumps({f"k{n}": "v" for n in range(101)})
+
+    response = admin_client_logged_in.post(url, data)
+
+    assert response.status_code == 200
+    assert "custom_attributes" in response.context["adminform"].form.errors
+    contact.refresh_from_db()
+    assert len(contact.custom_attributes) < 101
