@@ -8,8 +8,15 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-# user:password@ in a broker URL that an error message may quote.
+# user:password@ in a broker or database URL that an error message may quote.
 _URL_CREDENTIALS = re.compile(r"(\w+://)[^/\s@]+@")
+
+
+def without_url_credentials(text: str) -> str:
+    """`redis://:s3cret@host` → `redis://***@host`: error texts go to logs and pages."""
+    return _URL_CREDENTIALS.sub(r"\1***@", text)
+
+
 # After a failed publish this process leaves its publishes to the sweep for a while: a
 # broker that drops packets costs each publish its connect time-out and retries, and a
 # request sending several tasks would otherwise outlast the web server's time-out.
@@ -45,7 +52,7 @@ def send_or_leave_to_sweep(task, args: tuple, eta=None) -> bool:
             "Could not send %s%r to the broker (%s); the periodic sweep will send it.",
             task.name,
             args,
-            _URL_CREDENTIALS.sub(r"\1***@", f"{type(error).__name__}: {error}")[:300],
+            without_url_credentials(f"{type(error).__name__}: {error}")[:300],
         )
         return False
     return True

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from conversations.dispatch import without_url_credentials
 from conversations.models import Conversation
 from workflows.models import PROCESSING_ERROR_MAX_LENGTH, ProcessingFailure
 
@@ -43,15 +44,14 @@ def is_transient(error: BaseException) -> bool:
         return True
 
 
-# Credentials that an error message may quote: user:password@ in URLs, password=…
-_URL_CREDENTIALS = re.compile(r"(\w+://)[^/\s@]+@")
+# Credentials that an error message may quote besides URLs: password=…, token: …
 _PASSWORD_VALUE = re.compile(r"(password|passwd|secret|token)(\s*[=:]\s*)\S+", re.IGNORECASE)
 
 
 def error_text(error: BaseException) -> str:
     """The error as one bounded line of text, without credentials or NUL characters."""
     text = f"{type(error).__name__}: {error}"
-    text = _URL_CREDENTIALS.sub(r"\1***@", text)
+    text = without_url_credentials(text)
     text = _PASSWORD_VALUE.sub(r"\1\2***", text)
     text = text.replace("\x00", "")
     if len(text) > PROCESSING_ERROR_MAX_LENGTH:
