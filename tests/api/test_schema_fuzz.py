@@ -82,7 +82,11 @@ def test_the_workflow_body_is_documented_with_its_real_shape(client):
 
     assert set(body) == {"application/json"}
     request = schemas[body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
-    assert request["properties"]["audience"] == {"$ref": "#/components/schemas/RuleGroup"}
+    assert request["properties"]["audience"] == {
+        "allOf": [{"$ref": "#/components/schemas/RuleGroup"}],
+        "nullable": True,
+    }
+    assert request["additionalProperties"] is False
     assert request["properties"]["steps"]["items"] == {"$ref": "#/components/schemas/WorkflowStep"}
     step_types = {v["properties"]["type"]["enum"][0] for v in schemas["WorkflowStep"]["anyOf"]}
     assert {"add_tag", "branches", "reply_buttons", "run_workflow"} <= step_types

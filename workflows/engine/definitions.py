@@ -163,11 +163,15 @@ def compile_definition(
     trigger = document.get("trigger")
     if trigger not in TRIGGERS:
         errors.add("trigger", f"Unknown trigger {trigger!r}.")
-    options = _trigger_options(trigger, document.get("trigger_options") or {}, errors)
+    # null means "none" (as absent); any other non-object is refused, not read as {}.
+    options = document.get("trigger_options")
+    options = _trigger_options(trigger, {} if options is None else options, errors)
     frequency = document.get("frequency", "once")
     if frequency not in FREQUENCIES:
         errors.add("frequency", f"Unknown frequency {frequency!r}; use once or every_time.")
-    audience_doc = document.get("audience") or {"match": "all", "rules": []}
+    audience_doc = document.get("audience")
+    if audience_doc is None:
+        audience_doc = {"match": "all", "rules": []}
     audience = compile_group(audience_doc, "audience", errors)
 
     context = _Context(references, errors, name)
