@@ -18,6 +18,7 @@ from workflows.engine.definitions import (
     COLLECTABLE_ATTRIBUTES,
     FREQUENCIES,
     MAX_BODY_LENGTH,
+    MAX_BUTTON_LABEL_LENGTH,
     MAX_BUTTONS,
     MAX_NAME_LENGTH,
     MAX_SNOOZE,
@@ -75,10 +76,10 @@ def _ref(name: str) -> dict:
 
 
 STEPS = {"type": "array", "items": _ref("WorkflowStep"), "maxItems": MAX_STEPS_PER_PATH}
+# A path without `when` matches everything; without `steps` it does nothing.
 RULE_PATH = {
     "type": "object",
-    "properties": {"when": _ref("RuleGroup"), "steps": STEPS},
-    "required": ["when", "steps"],
+    "properties": {"when": {"allOf": [_ref("TopRuleGroup")], "nullable": True}, "steps": STEPS},
     "additionalProperties": False,
 }
 
@@ -117,8 +118,11 @@ STEP_SCHEMAS = {
                 "maxItems": MAX_BUTTONS,
                 "items": {
                     "type": "object",
-                    "properties": {"label": NAME, "steps": STEPS},
-                    "required": ["label", "steps"],
+                    "properties": {
+                        "label": {**NAME, "maxLength": MAX_BUTTON_LABEL_LENGTH},
+                        "steps": STEPS,
+                    },
+                    "required": ["label"],
                     "additionalProperties": False,
                 },
             },
@@ -134,9 +138,19 @@ STEP_SCHEMAS = {
 assert set(STEP_SCHEMAS) - {"snooze_until"} == set(STEP_FIELDS), "every step type documented"
 
 
+def _nullable(schema: dict) -> dict:
+    """An optional step field may be null: the engine reads it as absent (and keeps it)."""
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None], "nullable": True}
+    return {**schema, "nullable": True} if schema else schema
+
+
 def _step_variant(variant: str) -> dict:
     fields, required = STEP_SCHEMAS[variant]
     step_type = variant.removesuffix("_until")
+    fields = {
+        key: schema if key in required else _nullable(schema) for key, schema in fields.items()
+    }
     return {
         "type": "object",
         "title": variant,
@@ -146,6 +160,13 @@ def _step_variant(variant: str) -> dict:
     }
 
 
+RULES = {
+    "type": "array",
+    "maxItems": MAX_RULES_PER_GROUP,
+    # anyOf, not oneOf: the two never overlap (each forbids the other's keys), and anyOf is
+    # far cheaper for generators such as schemathesis.
+    "items": {"anyOf": [_ref("Rule"), _ref("RuleGroup")]},
+}
 WORKFLOW_COMPONENTS = {
     "Rule": {
         "type": "object",
@@ -163,15 +184,20 @@ WORKFLOW_COMPONENTS = {
         "description": "Matches all or any of its members: rules or nested groups.",
         "properties": {
             "match": {"type": "string", "enum": ["all", "any"]},
-            "rules": {
-                "type": "array",
-                "maxItems": MAX_RULES_PER_GROUP,
-                # anyOf, not oneOf: the two never overlap (each forbids the other's keys),
-                # and anyOf is far cheaper for generators such as schemathesis.
-                "items": {"anyOf": [_ref("Rule"), _ref("RuleGroup")]},
-            },
+            "rules": RULES,
         },
-        "required": ["match", "rules"],
+        # `match` defaults to "all"; inside `rules`, an object with `rules` is a group.
+        "required": ["rules"],
+        "additionalProperties": False,
+    },
+    "TopRuleGroup": {
+        "type": "object",
+        "description": "A rule group where one starts (audience, a branch's `when`): "
+        '`match` defaults to "all", `rules` to none, so `{}` matches everything.',
+        "properties": {
+            "match": {"type": "string", "enum": ["all", "any"]},
+            "rules": RULES,
+        },
         "additionalProperties": False,
     },
     "WorkflowStep": {
@@ -198,7 +224,7 @@ WORKFLOW_FIELDS = {
     "trigger": {"type": "string", "enum": list(TRIGGERS)},
     "trigger_options": _ref("TriggerOptions"),
     "frequency": {"type": "string", "enum": list(FREQUENCIES)},
-    "audience": _ref("RuleGroup"),
+    "audience": _ref("TopRuleGroup"),
     "steps": {**STEPS, "minItems": 1},
 }
 WORKFLOW_READ_ONLY = {
@@ -327,7 +353,7 @@ class WorkflowSerializerExtension(OpenApiSerializerExtension):
                 **WORKFLOW_FIELDS,
                 # null is read as absent: no options, an audience that matches everyone.
                 "trigger_options": {"allOf": [_ref("TriggerOptions")], "nullable": True},
-                "audience": {"allOf": [_ref("RuleGroup")], "nullable": True},
+                "audience": {"allOf": [_ref("TopRuleGroup")], "nullable": True},
                 **{key: dict(IGNORED_ON_INPUT) for key in WORKFLOW_READ_ONLY},
             }
             partial = auto_schema.method == "PATCH"

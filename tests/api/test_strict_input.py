@@ -139,3 +139,16 @@ def test_the_schema_closes_request_bodies_and_bounds_parameters(client):
         if variant["properties"]["type"]["enum"] == ["snooze"]
     ]
     assert sorted(snoozes) == [["type", "duration"], ["type", "until"]]
+
+
+def test_it_refuses_unknown_keys_in_buttons_and_branches_instead_of_storing_them(admin_api, db):
+    steps = [
+        {"type": "reply_buttons", "body": "Pick", "buttons": [{"label": "A", "steps": [], "x": 1}]},
+        {"type": "branches", "branches": [{"when": None, "steps": [], "colour": "red"}]},
+    ]
+
+    response = admin_api.post("/api/workflows/", {**WORKFLOW, "steps": steps}, format="json")
+
+    assert response.status_code == 400
+    assert {"steps[0].buttons[0].x", "steps[1].branches[0].colour"} <= set(response.json())
+    assert not Workflow.objects.exists()
