@@ -12,14 +12,20 @@ changed later (permissions, tokens, input bounds) are documented without touchin
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
 
+from conversations.durations import duration_pattern
+from conversations.validation import MAX_JSON_INT
 from workflows.engine.definitions import (
     COLLECTABLE_ATTRIBUTES,
     FREQUENCIES,
     MAX_BODY_LENGTH,
+    MAX_BUTTON_LABEL_LENGTH,
     MAX_BUTTONS,
     MAX_NAME_LENGTH,
+    MAX_SNOOZE,
     MAX_STEPS_PER_PATH,
     MAX_TAG_LENGTH,
+    MAX_UNRESPONSIVE_AFTER,
+    MAX_WAIT,
     REPLY_KINDS,
     STATE_OPTIONS,
     STATUSES,
@@ -54,7 +60,12 @@ CONFLICT = ("The object is in a state that refuses this change.", "Error")
 
 # --- the workflow document (API.md "The workflow format") ---------------------------------
 
-DURATION = {"type": "string", "pattern": r"^[1-9][0-9]{0,5}[smhd]$", "example": "30m"}
+
+def _duration(maximum) -> dict:
+    """A duration from 1s up to `maximum`, exactly as the validator accepts it."""
+    return {"type": "string", "pattern": duration_pattern(maximum), "example": "30m"}
+
+
 NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"\S"}
 BODY = {"type": "string", "minLength": 1, "maxLength": MAX_BODY_LENGTH, "pattern": r"\S"}
 TAG = {"type": "string", "minLength": 1, "maxLength": MAX_TAG_LENGTH, "pattern": r"\S"}
@@ -65,10 +76,10 @@ def _ref(name: str) -> dict:
 
 
 STEPS = {"type": "array", "items": _ref("WorkflowStep"), "maxItems": MAX_STEPS_PER_PATH}
+# A path without `when` matches everything; without `steps` it does nothing.
 RULE_PATH = {
     "type": "object",
-    "properties": {"when": _ref("RuleGroup"), "steps": STEPS},
-    "required": ["when", "steps"],
+    "properties": {"when": {"allOf": [_ref("TopRuleGroup")], "nullable": True}, "steps": STEPS},
     "additionalProperties": False,
 }
 
@@ -80,12 +91,17 @@ STEP_SCHEMAS = {
     "unassign": ({}, []),
     "close": ({}, []),
     "reopen": ({}, []),
-    "snooze": ({"duration": DURATION, "until": {"type": "string", "format": "date-time"}}, []),
+    # Snooze for a duration or until a time: one of them (two variants below).
+    "snooze": ({"duration": _duration(MAX_SNOOZE)}, ["duration"]),
+    "snooze_until": ({"until": {"type": "string", "format": "date-time"}}, ["until"]),
     "set_priority": ({"priority": {"type": "boolean"}}, ["priority"]),
     "apply_sla": ({"sla": NAME}, ["sla"]),
     "set_data": ({"key": NAME, "value": {}}, ["key", "value"]),
     "add_note": ({"body": BODY}, ["body"]),
-    "wait": ({"duration": DURATION, "until_reply": {"enum": list(REPLY_KINDS)}}, ["duration"]),
+    "wait": (
+        {"duration": _duration(MAX_WAIT), "until_reply": {"enum": list(REPLY_KINDS)}},
+        ["duration"],
+    ),
     "branches": (
         {"branches": {"type": "array", "items": RULE_PATH, "minItems": 1}, "else": STEPS},
         ["branches"],
@@ -102,8 +118,11 @@ STEP_SCHEMAS = {
                 "maxItems": MAX_BUTTONS,
                 "items": {
                     "type": "object",
-                    "properties": {"label": NAME, "steps": STEPS},
-                    "required": ["label", "steps"],
+                    "properties": {
+                        "label": {**NAME, "maxLength": MAX_BUTTON_LABEL_LENGTH},
+                        "steps": STEPS,
+                    },
+                    "required": ["label"],
                     "additionalProperties": False,
                 },
             },
@@ -116,20 +135,38 @@ STEP_SCHEMAS = {
     ),
     "handover": ({"team": NAME, "teammate": NAME}, []),
 }
-assert set(STEP_SCHEMAS) == set(STEP_FIELDS), "every step type of the engine is documented"
+assert set(STEP_SCHEMAS) - {"snooze_until"} == set(STEP_FIELDS), "every step type documented"
 
 
-def _step_variant(step_type: str) -> dict:
-    fields, required = STEP_SCHEMAS[step_type]
+def _nullable(schema: dict) -> dict:
+    """An optional step field may be null: the engine reads it as absent (and keeps it)."""
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None], "nullable": True}
+    return {**schema, "nullable": True} if schema else schema
+
+
+def _step_variant(variant: str) -> dict:
+    fields, required = STEP_SCHEMAS[variant]
+    step_type = variant.removesuffix("_until")
+    fields = {
+        key: schema if key in required else _nullable(schema) for key, schema in fields.items()
+    }
     return {
         "type": "object",
-        "title": step_type,
+        "title": variant,
         "properties": {"type": {"type": "string", "enum": [step_type]}, **fields},
         "required": ["type", *required],
         "additionalProperties": False,
     }
 
 
+RULES = {
+    "type": "array",
+    "maxItems": MAX_RULES_PER_GROUP,
+    # anyOf, not oneOf: the two never overlap (each forbids the other's keys), and anyOf is
+    # far cheaper for generators such as schemathesis.
+    "items": {"anyOf": [_ref("Rule"), _ref("RuleGroup")]},
+}
 WORKFLOW_COMPONENTS = {
     "Rule": {
         "type": "object",
@@ -147,21 +184,26 @@ WORKFLOW_COMPONENTS = {
         "description": "Matches all or any of its members: rules or nested groups.",
         "properties": {
             "match": {"type": "string", "enum": ["all", "any"]},
-            "rules": {
-                "type": "array",
-                "maxItems": MAX_RULES_PER_GROUP,
-                # anyOf, not oneOf: the two never overlap (each forbids the other's keys),
-                # and anyOf is far cheaper for generators such as schemathesis.
-                "items": {"anyOf": [_ref("Rule"), _ref("RuleGroup")]},
-            },
+            "rules": RULES,
         },
-        "required": ["match", "rules"],
+        # `match` defaults to "all"; inside `rules`, an object with `rules` is a group.
+        "required": ["rules"],
+        "additionalProperties": False,
+    },
+    "TopRuleGroup": {
+        "type": "object",
+        "description": "A rule group where one starts (audience, a branch's `when`): "
+        '`match` defaults to "all", `rules` to none, so `{}` matches everything.',
+        "properties": {
+            "match": {"type": "string", "enum": ["all", "any"]},
+            "rules": RULES,
+        },
         "additionalProperties": False,
     },
     "WorkflowStep": {
         "description": "One step; `type` says which, and which fields it takes.",
         # Exclusive by `type`, so anyOf says the same as oneOf, and is cheaper to generate.
-        "anyOf": [_step_variant(step_type) for step_type in STEP_SCHEMAS],
+        "anyOf": [_step_variant(variant) for variant in STEP_SCHEMAS],
     },
     "TriggerOptions": {
         "type": "object",
@@ -169,7 +211,10 @@ WORKFLOW_COMPONENTS = {
             '`{"state": ...}` for teammate_changed_state, `{"after": "30m"}` for the '
             "unresponsive triggers, `{}` otherwise."
         ),
-        "properties": {"state": {"enum": list(STATE_OPTIONS)}, "after": DURATION},
+        "properties": {
+            "state": {"enum": list(STATE_OPTIONS)},
+            "after": _duration(MAX_UNRESPONSIVE_AFTER),
+        },
         "additionalProperties": False,
     },
 }
@@ -179,7 +224,7 @@ WORKFLOW_FIELDS = {
     "trigger": {"type": "string", "enum": list(TRIGGERS)},
     "trigger_options": _ref("TriggerOptions"),
     "frequency": {"type": "string", "enum": list(FREQUENCIES)},
-    "audience": _ref("RuleGroup"),
+    "audience": _ref("TopRuleGroup"),
     "steps": {**STEPS, "minItems": 1},
 }
 WORKFLOW_READ_ONLY = {
@@ -191,6 +236,68 @@ WORKFLOW_READ_ONLY = {
 }
 
 
+IGNORED_ON_INPUT = {"description": "Read-only: any value is accepted and ignored."}
+# Where the API refuses NUL (config/middleware.py): query strings and paths.
+NO_NUL = "^[^\\x00]*$"
+INT64 = {"minimum": -MAX_JSON_INT, "maximum": MAX_JSON_INT}
+ID = {"minimum": 1, "maximum": MAX_JSON_INT}
+
+
+def _bound_integers(schema) -> None:
+    """Every integer of a request body within 64 bits, as the JSON parser requires."""
+    stack = [schema]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("type") == "integer":
+                for key, value in INT64.items():
+                    item.setdefault(key, value)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+# Request bodies whose answer is another component than their name says.
+ANSWER_OF_REQUEST = {"ConversationCreateRequest": "Conversation"}
+
+
+def close_request_bodies(schemas: dict) -> None:
+    """Request bodies take their documented keys only (config/api_input.py refuses the
+    rest), plus the keys of the answer that are not input, accepted and ignored (round
+    trip: read-only fields, or the whole answer where the input is another serializer)."""
+    for name, schema in schemas.items():
+        if not name.endswith("Request") or schema.get("type") != "object":
+            continue
+        answer_name = ANSWER_OF_REQUEST.get(name, name.removeprefix("Patched")[: -len("Request")])
+        every_key = name in ANSWER_OF_REQUEST
+        answer = schemas.get(answer_name, {})
+        properties = schema.setdefault("properties", {})
+        for key, field in answer.get("properties", {}).items():
+            if (every_key or field.get("readOnly")) and key not in properties:
+                properties[key] = dict(IGNORED_ON_INPUT)
+        schema["additionalProperties"] = False
+        _bound_integers(schema)
+
+
+def bound_parameters(operation: dict, view) -> None:
+    """Query and path parameters as the API reads them: no NUL in text, free-text
+    filters within their columns, ids and pages whole numbers from 1 within 64 bits."""
+    filterset = getattr(view, "filterset_class", None)
+    declared = getattr(filterset, "base_filters", {}) if filterset else {}
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if schema.get("type") == "integer":
+            for key, value in ID.items():
+                schema.setdefault(key, value)
+        elif schema.get("type") == "string" and "enum" not in schema:
+            if parameter["in"] == "path" and parameter["name"] == "name":
+                schema["pattern"] = "^[^\\x00\\n]+$"  # a tag name: any text on one line
+            schema.setdefault("pattern", NO_NUL)
+            max_length = getattr(declared.get(parameter["name"]), "extra", {}).get("max_length")
+            if max_length:
+                schema["maxLength"] = max_length
+
+
 def add_error_answers(result, generator, request, public):
     """Postprocessing hook: every operation documents 400/401/403/404 with the shared
     error schemas; 429 where the view throttles; 409 where the view says it can."""
@@ -199,6 +306,7 @@ def add_error_answers(result, generator, request, public):
     schemas.setdefault("ValidationError", VALIDATION_ERROR)
     for name, schema in WORKFLOW_COMPONENTS.items():
         schemas.setdefault(name, schema)
+    close_request_bodies(schemas)
     views = {}
     for path, _regex, method, callback in getattr(generator, "endpoints", None) or []:
         # The schema names the primary key `id` (SCHEMA_COERCE_PATH_PK); the endpoints `pk`.
@@ -210,6 +318,7 @@ def add_error_answers(result, generator, request, public):
             answers = operation.setdefault("responses", {})
             extra = dict(ERROR_ANSWERS)
             view = views.get((path, method))
+            bound_parameters(operation, view)
             if view is not None and getattr(view, "throttle_classes", None):
                 extra["429"] = THROTTLED
             if view is not None and method in getattr(view, "conflict_methods", ()):
@@ -242,12 +351,11 @@ class WorkflowSerializerExtension(OpenApiSerializerExtension):
             # The read-only fields may be sent back: they are ignored (round trip).
             properties = {
                 **WORKFLOW_FIELDS,
-                **{
-                    key: {**{k: v for k, v in schema.items() if k != "readOnly"},
-                          "description": "Read-only: ignored on input."}
-                    for key, schema in WORKFLOW_READ_ONLY.items()
-                },
-            }  # fmt: skip
+                # null is read as absent: no options, an audience that matches everyone.
+                "trigger_options": {"allOf": [_ref("TriggerOptions")], "nullable": True},
+                "audience": {"allOf": [_ref("TopRuleGroup")], "nullable": True},
+                **{key: dict(IGNORED_ON_INPUT) for key in WORKFLOW_READ_ONLY},
+            }
             partial = auto_schema.method == "PATCH"
             required = [] if partial else ["name", "trigger", "steps"]
         schema = {"type": "object", "properties": properties, "additionalProperties": False}

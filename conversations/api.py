@@ -20,6 +20,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from config.api_input import (
+    StrictBooleanFilter,
+    StrictFilterSet,
+    StrictInputSerializer,
+    StrictModelSerializer,
+)
 from conversations import services, sla, validation
 from conversations.actors import Actor
 from conversations.api_auth import (
@@ -29,7 +35,7 @@ from conversations.api_auth import (
     IsWorkspaceAdmin,
     is_contact,
 )
-from conversations.durations import format_duration, parse_duration
+from conversations.durations import duration_pattern, format_duration, parse_duration
 from conversations.models import (
     ActorType,
     Contact,
@@ -60,7 +66,7 @@ WRITING_AS_THE_CUSTOMER = (
 MAX_ID = 2**63 - 1
 
 
-@extend_schema_field({"type": "string", "example": "30m", "pattern": r"^\d+[smhd]$"})
+@extend_schema_field({"type": "string", "example": "30m", "pattern": duration_pattern()})
 class DurationStringField(serializers.Field):
     """A duration as API.md writes it: "45s", "30m", "2h", "1d"."""
 
@@ -80,11 +86,26 @@ class DurationStringField(serializers.Field):
 # --- contacts ----------------------------------------------------------------------------
 
 
-class ContactSerializer(serializers.ModelSerializer):
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "number", "minimum": 0, "maximum": 9999999999.99},
+            # "" is no value, as null.
+            {"type": "string", "pattern": r"^(?:[0-9]{1,10}(?:\.[0-9]{1,2})?)?$"},
+        ],
+        "nullable": True,
+    }
+)
+class MoneyField(serializers.DecimalField):
+    """An amount of at most 12 digits, 2 after the point: a JSON number or a string
+    (answers give the string)."""
+
+
+class ContactSerializer(StrictModelSerializer):
     company = serializers.CharField(
         source="company.name", required=False, allow_null=True, allow_blank=True, max_length=200
     )
-    monthly_spend = serializers.DecimalField(
+    monthly_spend = MoneyField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
     custom_attributes = serializers.DictField(required=False)
@@ -126,9 +147,10 @@ class MessengerTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContactFilter(filters.FilterSet):
-    email = filters.CharFilter(field_name="email", lookup_expr="iexact")
-    plan = filters.CharFilter(field_name="plan", lookup_expr="iexact")
+class ContactFilter(StrictFilterSet):
+    # As long as the columns: a longer value matches nothing, and is refused (400).
+    email = filters.CharFilter(field_name="email", lookup_expr="iexact", max_length=254)
+    plan = filters.CharFilter(field_name="plan", lookup_expr="iexact", max_length=100)
 
     class Meta:
         model = Contact
@@ -184,7 +206,7 @@ class TeammateViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsTeammate]
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(StrictModelSerializer):
     members = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Teammate.objects.filter(is_active=True), required=False
     )
@@ -202,7 +224,7 @@ class TeamViewSet(viewsets.ModelViewSet):
     permission_classes = [IsTeammateReadOrAdminWrite]
 
 
-class SlaPolicySerializer(serializers.ModelSerializer):
+class SlaPolicySerializer(StrictModelSerializer):
     first_reply = DurationStringField(required=False, allow_null=True)
     next_reply = DurationStringField(required=False, allow_null=True)
     time_to_close = DurationStringField(required=False, allow_null=True)
@@ -366,7 +388,10 @@ class ContactPartSerializer(serializers.ModelSerializer):
         return [label for label in labels if isinstance(label, str)] if labels else []
 
 
-class ConversationCreateSerializer(serializers.Serializer):
+class ConversationCreateSerializer(StrictInputSerializer):
+    # A conversation read from the API may be posted as a new one (API.md, round trip).
+    ignored_keys = tuple(ConversationSerializer.Meta.fields)
+
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.all(), required=False, help_text="Omit in the Messenger."
     )
@@ -376,7 +401,7 @@ class ConversationCreateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
-class ReplySerializer(serializers.Serializer):
+class ReplySerializer(StrictInputSerializer):
     type = serializers.ChoiceField(choices=["user", "admin"])
     message_type = serializers.ChoiceField(choices=["comment", "note"], default="comment")
     body = serializers.CharField(trim_whitespace=False, allow_blank=True)
@@ -388,7 +413,7 @@ class ReplySerializer(serializers.Serializer):
         return attrs
 
 
-class PartActionSerializer(serializers.Serializer):
+class PartActionSerializer(StrictInputSerializer):
     message_type = serializers.ChoiceField(choices=["close", "open", "snoozed", "assignment"])
     admin_id = serializers.IntegerField(required=False)
     snoozed_until = serializers.DateTimeField(required=False)
@@ -401,19 +426,21 @@ class PartActionSerializer(serializers.Serializer):
         return attrs
 
 
-class TagSerializer(serializers.Serializer):
+class TagSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=64, allow_blank=True)
     admin_id = serializers.IntegerField(required=False)
 
 
-class ConversationFilter(filters.FilterSet):
+class ConversationFilter(StrictFilterSet):
     state = filters.ChoiceFilter(choices=Conversation.State.choices)
     assignee = filters.ModelChoiceFilter(queryset=Teammate.objects.all())
     team = filters.ModelChoiceFilter(queryset=Team.objects.all())
     contact = filters.ModelChoiceFilter(queryset=Contact.objects.all())
-    tag = filters.CharFilter(field_name="tags__name", lookup_expr="iexact", distinct=True)
-    in_bot_inbox = filters.BooleanFilter()
-    priority = filters.BooleanFilter()
+    tag = filters.CharFilter(
+        field_name="tags__name", lookup_expr="iexact", distinct=True, max_length=64
+    )
+    in_bot_inbox = StrictBooleanFilter()
+    priority = StrictBooleanFilter()
 
     class Meta:
         model = Conversation
@@ -557,7 +584,7 @@ class ConversationViewSet(
         responses={200: ConversationSerializer},
         description="Close, reopen, snooze or assign.",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def parts(self, request, pk=None):
         conversation = self.conversation()
         if request.method == "GET":

@@ -3,7 +3,8 @@
 import re
 from datetime import timedelta
 
-DURATION_PATTERN = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+# Exactly as documented (OpenAPI patterns): no spaces, no leading zeros.
+DURATION_PATTERN = re.compile(r"^(0|[1-9][0-9]*)([smhd])\Z")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DURATION_FORMAT_MESSAGE = 'Use a whole number and a unit: "45s", "30m", "2h" or "1d".'
 # Longer than anything a workflow or an SLA means; keeps arithmetic far from overflow.
@@ -30,3 +31,31 @@ def format_duration(value: timedelta) -> str:
         if seconds and seconds % UNIT_SECONDS[unit] == 0:
             return f"{seconds // UNIT_SECONDS[unit]}{unit}"
     return f"{seconds}s"
+
+
+def _whole_numbers_up_to(limit: int) -> str:
+    """A regular expression for the whole numbers 1..limit, without leading zeros."""
+    digits = str(limit)
+    width = len(digits)
+    alternatives = [f"[1-9][0-9]{{0,{width - 2}}}"] if width > 1 else []
+    for index in range(width):
+        low, high = (1 if index == 0 else 0), int(digits[index]) - 1
+        if high >= low:
+            rest = width - index - 1
+            alternatives.append(
+                digits[:index] + f"[{low}-{high}]" + (f"[0-9]{{{rest}}}" if rest else "")
+            )
+    alternatives.append(digits)
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+def duration_pattern(maximum: timedelta = MAX_DURATION) -> str:
+    """The exact regular expression of the durations from 1s to `maximum` (OpenAPI
+    documents it, so every duration the schema allows is one the API accepts)."""
+    seconds = int(maximum.total_seconds())
+    units = [
+        f"{_whole_numbers_up_to(seconds // UNIT_SECONDS[unit])}{unit}"
+        for unit in ("s", "m", "h", "d")
+        if seconds >= UNIT_SECONDS[unit]
+    ]
+    return "^(?:" + "|".join(units) + ")$"

@@ -8,6 +8,11 @@ from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api_input import (
+    StrictBooleanFilter,
+    StrictFilterSet,
+    StrictInputSerializer,
+)
 from conversations.api_auth import IsTeammate, IsTeammateReadOrAdminWrite
 from conversations.models import Conversation
 from workflows import services
@@ -49,22 +54,22 @@ class WorkflowSerializer(serializers.Serializer):
         }
 
 
-class WorkflowFilter(filters.FilterSet):
+class WorkflowFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=[(s, s) for s in STATUSES])
     trigger = filters.ChoiceFilter(choices=[(t, t) for t in TRIGGERS])
-    is_background = filters.BooleanFilter()
+    is_background = StrictBooleanFilter()
 
     class Meta:
         model = Workflow
         fields = ["status", "trigger", "is_background"]
 
 
-class ReorderSerializer(serializers.Serializer):
+class ReorderSerializer(StrictInputSerializer):
     trigger = serializers.ChoiceField(choices=TRIGGERS)
-    order = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    order = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, min_length=1)
 
 
-class DryRunRequestSerializer(serializers.Serializer):
+class DryRunRequestSerializer(StrictInputSerializer):
     conversation = serializers.PrimaryKeyRelatedField(queryset=Conversation.objects.all())
 
 
@@ -109,7 +114,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=ReorderSerializer, responses={200: WorkflowSerializer(many=True)})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def reorder(self, request):
         """Set the priority order of one trigger's workflows (every id exactly once)."""
         data = ReorderSerializer(data=request.data)
@@ -179,7 +184,7 @@ def runs_with_logs():
     )
 
 
-class WorkflowRunFilter(filters.FilterSet):
+class WorkflowRunFilter(StrictFilterSet):
     # Archived workflows too: their runs stay readable.
     workflow = filters.ModelChoiceFilter(queryset=Workflow.all_objects.all())
     conversation = filters.ModelChoiceFilter(queryset=Conversation.objects.all())

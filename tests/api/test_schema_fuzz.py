@@ -15,6 +15,10 @@ from tests.factories import AdminFactory, ContactFactory, SlaPolicyFactory, Team
 
 # Examples per operation: bounded so CI stays fast; raise locally to dig deeper.
 EXAMPLES_PER_OPERATION = 15
+# Writing a workflow: building examples of the recursive document (rule groups in rule
+# groups, steps in branches) costs about 25 s per operation in process, whatever the example
+# count; tests/integration/test_schemathesis_cli.py runs them over HTTP with every check.
+WORKFLOW_WRITE = r"(POST|PUT|PATCH) /api/workflows/(\{id\}/)?$"
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
@@ -82,7 +86,11 @@ def test_the_workflow_body_is_documented_with_its_real_shape(client):
 
     assert set(body) == {"application/json"}
     request = schemas[body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
-    assert request["properties"]["audience"] == {"$ref": "#/components/schemas/RuleGroup"}
+    assert request["properties"]["audience"] == {
+        "allOf": [{"$ref": "#/components/schemas/TopRuleGroup"}],
+        "nullable": True,
+    }
+    assert request["additionalProperties"] is False
     assert request["properties"]["steps"]["items"] == {"$ref": "#/components/schemas/WorkflowStep"}
     step_types = {v["properties"]["type"]["enum"][0] for v in schemas["WorkflowStep"]["anyOf"]}
     assert {"add_tag", "branches", "reply_buttons", "run_workflow"} <= step_types
@@ -107,7 +115,7 @@ def test_swagger_ui_is_served_without_a_cdn(client):
 
 
 @pytest.mark.django_db
-@schema.parametrize()
+@schema.exclude(name_regex=f"^{WORKFLOW_WRITE}").parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,

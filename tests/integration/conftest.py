@@ -3,6 +3,7 @@ database: what production runs, started the way an operator starts them."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import requests
 from django.conf import settings
 from django.db import connection
 
@@ -115,3 +117,35 @@ def wait_for(predicate, *, timeout: float, processes: CeleryProcesses, interval:
             return
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout}s\n{processes.logs()}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(celery_processes):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--access-logfile", "-"],
+        cwd=settings.BASE_DIR,
+        env=celery_processes.env,
+        stdout=open(celery_processes.log_dir / "gunicorn.log", "w"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    process.log_path = celery_processes.log_dir / "gunicorn.log"
+    celery_processes.processes["gunicorn"] = process
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            # The first schema request builds it: slow on a busy machine.
+            requests.get(f"{base}/api/schema/", timeout=10)
+            break
+        except requests.RequestException:
+            time.sleep(0.2)
+    return base

@@ -1,13 +1,7 @@
 """The API over real HTTP: gunicorn serves it, a real Celery worker runs the workflows."""
 
-import socket
-import subprocess
-import sys
-import time
-
 import pytest
 import requests
-from django.conf import settings
 from rest_framework.authtoken.models import Token
 
 from tests.factories import AdminFactory
@@ -16,38 +10,6 @@ from tests.integration.conftest import wait_for
 pytestmark = pytest.mark.integration
 
 TIMEOUT_SECONDS = 90
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def gunicorn(celery_processes):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--access-logfile", "-"],
-        cwd=settings.BASE_DIR,
-        env=celery_processes.env,
-        stdout=open(celery_processes.log_dir / "gunicorn.log", "w"),  # noqa: SIM115
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    process.log_path = celery_processes.log_dir / "gunicorn.log"
-    celery_processes.processes["gunicorn"] = process
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            # The first schema request builds it: slow on a busy machine.
-            requests.get(f"{base}/api/schema/", timeout=10)
-            break
-        except requests.RequestException:
-            time.sleep(0.2)
-    return base
 
 
 def test_an_integrator_drives_a_workflow_over_http(celery_processes, gunicorn):

@@ -63,6 +63,7 @@ MAX_STEPS_PER_PATH = 100
 MAX_STEP_DEPTH = 10
 STEPS_TOO_DEEP = f"Steps nest at most {MAX_STEP_DEPTH} deep (branches, rules, buttons)."
 MAX_BUTTONS = 10
+MAX_BUTTON_LABEL_LENGTH = 100
 MAX_WAIT = timedelta(days=30)
 MAX_SNOOZE = timedelta(days=365)
 MAX_UNRESPONSIVE_AFTER = timedelta(days=30)
@@ -163,11 +164,15 @@ def compile_definition(
     trigger = document.get("trigger")
     if trigger not in TRIGGERS:
         errors.add("trigger", f"Unknown trigger {trigger!r}.")
-    options = _trigger_options(trigger, document.get("trigger_options") or {}, errors)
+    # null means "none" (as absent); any other non-object is refused, not read as {}.
+    options = document.get("trigger_options")
+    options = _trigger_options(trigger, {} if options is None else options, errors)
     frequency = document.get("frequency", "once")
     if frequency not in FREQUENCIES:
         errors.add("frequency", f"Unknown frequency {frequency!r}; use once or every_time.")
-    audience_doc = document.get("audience") or {"match": "all", "rules": []}
+    audience_doc = document.get("audience")
+    if audience_doc is None:
+        audience_doc = {"match": "all", "rules": []}
     audience = compile_group(audience_doc, "audience", errors)
 
     context = _Context(references, errors, name)
@@ -399,6 +404,12 @@ class _Context:
             self.errors.add(f"{place}.until_reply", "Use customer, teammate or any.")
         return {"duration": duration, "until_reply": until_reply}
 
+    def only_keys(self, doc: dict, allowed: set[str], place: str) -> None:
+        """Refuse keys a branch, rule or button does not have (they used to be stored and
+        echoed back, against the documented shape)."""
+        for key in sorted(set(doc) - allowed):
+            self.errors.add(f"{place}.{key}", f"Unknown key {key!r}.")
+
     def _rule_paths(self, entries, place, *, require_one=True):
         if not isinstance(entries, list) or (require_one and not entries):
             self.errors.add(place, "Add at least one entry with rules and steps.")
@@ -409,6 +420,7 @@ class _Context:
             if not isinstance(entry, dict):
                 self.errors.add(entry_place, 'An object: {"when": {...}, "steps": [...]}.')
                 continue
+            self.only_keys(entry, {"when", "steps"}, entry_place)
             when = compile_group(entry.get("when"), f"{entry_place}.when", self.errors)
             paths.append((when, self.nested_path(entry.get("steps", []), f"{entry_place}.steps")))
         return tuple(paths)
@@ -444,7 +456,8 @@ class _Context:
             if not isinstance(button, dict):
                 self.errors.add(button_place, 'An object: {"label": "...", "steps": [...]}.')
                 continue
-            label = self.text(button, "label", button_place, limit=100)
+            self.only_keys(button, {"label", "steps"}, button_place)
+            label = self.text(button, "label", button_place, limit=MAX_BUTTON_LABEL_LENGTH)
             if label and label.casefold() in labels:
                 self.errors.add(f"{button_place}.label", f'Two buttons are labelled "{label}".')
             labels.add((label or "").casefold())
