@@ -17,7 +17,6 @@ and `?state=` as no filter at all, `?page=` as page 1. Here:
 import re
 
 from django import forms
-from django.http import QueryDict
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -67,13 +66,12 @@ def _type_problem(field, value) -> str | None:
 # No docstrings on these bases: drf-spectacular would show them as every body's description.
 class StrictInputSerializer(serializers.Serializer):
     # Refuses unknown keys and values of the wrong JSON type (see the module docstring).
-    # JSON objects only: form-encoded bodies (the browsable API) are strings.
 
     # Keys of the answer that are not fields here, ignored on input (round trip).
     ignored_keys: tuple[str, ...] = ()
 
     def to_internal_value(self, data):
-        if isinstance(data, dict) and not isinstance(data, QueryDict):
+        if isinstance(data, dict):  # the API parses JSON only (a non-object: DRF's error)
             known = {*self.fields, *self.ignored_keys}
             errors = {key: [UNKNOWN_FIELD] for key in data if key not in known}
             for name, field in self.fields.items():

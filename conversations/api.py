@@ -63,7 +63,7 @@ WRITING_AS_THE_CUSTOMER = (
     "Only workspace admins and the contact itself may write as the customer (type: user)."
 )
 # Ids are bigints: anything outside is no teammate (and never reaches the database).
-MAX_ID = 2**63 - 1
+MAX_ID = validation.MAX_JSON_INT
 
 
 @extend_schema_field({"type": "string", "example": "30m", "pattern": duration_pattern()})

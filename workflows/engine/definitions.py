@@ -367,9 +367,9 @@ class _Context:
             self.errors.add(
                 f"{place}.until", 'A date and time with a zone: "2026-12-24T09:00:00+00:00".'
             )
-        elif validation.moment_problem(moment):
-            # Year 10000 in UTC once made every read of the conversation a 500 (issue 11).
-            self.errors.add(f"{place}.until", validation.moment_problem(moment))
+        elif problem := validation.moment_problem(moment):
+            # PostgreSQL stores year 10000 in UTC, but Python cannot read it back.
+            self.errors.add(f"{place}.until", problem)
             moment = None
         return {"until": moment}
 
