@@ -490,7 +490,15 @@ def _end_sla_pause(conversation, now) -> list[str]:
     """A snooze ends: SLA time spent snoozed does not count (DESIGN.md §7)."""
     if conversation.sla_policy_id is None:
         return []
-    snoozed = (
+    snoozed = conversation_snoozed_at(conversation)
+    if snoozed is None:
+        return []
+    return sla.shift_for_pause(conversation, conversation.sla_policy, snoozed, now)
+
+
+def conversation_snoozed_at(conversation: Conversation) -> datetime | None:
+    """When the latest snooze began: the SLA clocks are paused from then (one query)."""
+    return (
         Event.objects.filter(
             conversation=conversation,
             event_type=EventType.STATE_CHANGED,
@@ -500,9 +508,6 @@ def _end_sla_pause(conversation, now) -> list[str]:
         .values_list("created_at", flat=True)
         .first()
     )
-    if snoozed is None:
-        return []
-    return sla.shift_for_pause(conversation, conversation.sla_policy, snoozed, now)
 
 
 # --- tags, priority, SLA, data -----------------------------------------------------------

@@ -17,10 +17,11 @@ loses it; `fired_at`, set under the lock, makes it fire once.
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from conversations import sla
+from conversations import services, sla
 from conversations.dispatch import enqueue_on_commit
 from workflows.engine import timers as engine
 from workflows.models import Timer, WorkflowRun
@@ -83,9 +84,10 @@ def fire_due(port: TimerPort, due_by: datetime) -> Iterator[engine.Effect]:
     for timer in due:
         timer.fired_at = port.now
     for timer in due:
-        effect = engine.effect_of(
-            timer, clock=clock_of(port.conversation), runs=waiting_runs(port.runs), now=port.now
-        )
+        clock = clock_of(port.conversation)
+        if engine.needs_snooze_start(timer, clock):
+            clock = replace(clock, snoozed_at=services.conversation_snoozed_at(port.conversation))
+        effect = engine.effect_of(timer, clock=clock, runs=waiting_runs(port.runs), now=port.now)
         if effect is not None:
             yield effect
 

@@ -91,6 +91,8 @@ class Clock:
     snoozed_until: datetime | None = None
     # SLA target -> its current due time (None: no due time).
     sla_due: dict = field(default_factory=dict)
+    # While snoozed: when the snooze began (the SLA clocks are paused from then).
+    snoozed_at: datetime | None = None
 
 
 # --- which timers to set ---------------------------------------------------------------------
@@ -166,6 +168,21 @@ def due_in_order(timers: Iterable, due_by: datetime) -> list:
     return sorted(due, key=lambda t: t.due_at)
 
 
+def is_paused_by_snooze(due_at: datetime, clock: Clock) -> bool:
+    """A target not yet due when the snooze began is paused: time snoozed does not count.
+    (Due before: missed then, whatever came after.)"""
+    return clock.snoozed_at is not None and due_at > clock.snoozed_at
+
+
+def needs_snooze_start(timer, clock: Clock) -> bool:
+    """Whether judging `timer` needs `Clock.snoozed_at` (the shell reads it only then)."""
+    return (
+        timer.kind == SLA
+        and clock.state == "snoozed"
+        and clock.sla_due.get(timer.payload.get("target")) == timer.due_at
+    )
+
+
 def effect_of(timer, *, clock: Clock, runs: Iterable[WaitingRun], now: datetime) -> Effect | None:
     """What firing `timer` means now; None when it no longer applies."""
     kind = timer.kind
@@ -186,10 +203,11 @@ def effect_of(timer, *, clock: Clock, runs: Iterable[WaitingRun], now: datetime)
         return None
     if kind == SLA:
         target = timer.payload.get("target")
-        # The due time this timer was set for is still the target's: it did not move.
-        if target in clock.sla_due and clock.sla_due[target] == timer.due_at:
-            return RecordSlaMiss(target)
-        return None
+        if target not in clock.sla_due or clock.sla_due[target] != timer.due_at:
+            return None  # the due time moved (a new timer has it) or the SLA is gone
+        if clock.state == "snoozed" and is_paused_by_snooze(timer.due_at, clock):
+            return None  # paused: the wake moves the due time and sets its timer (§7)
+        return RecordSlaMiss(target)
     if kind in SIDES:
         return RecordSilence(
             SIDES[kind], timer.payload["after"], datetime.fromisoformat(timer.payload["since"])
