@@ -146,3 +146,28 @@ def test_the_sweep_wakes_due_conversations_when_the_timer_message_was_lost(
     assert state_of(snoozed) == Conversation.State.OPEN
     assert wakes(snoozed) == 1
     assert state_of(later) == Conversation.State.SNOOZED
+
+
+def test_a_snooze_whose_event_is_processed_after_its_end_wakes_in_that_processing(
+    conversation, as_teammate, monkeypatch, django_capture_on_commit_callbacks
+):
+    start = timezone.now()
+    services.conversation_snooze(
+        conversation=conversation, until=start + timedelta(minutes=1), acting=as_teammate
+    )
+    timer_tasks = []
+    monkeypatch.setattr(
+        process_conversation_events_task, "apply_async", lambda **kw: timer_tasks.append(kw)
+    )
+
+    with (
+        time_machine.travel(start + timedelta(minutes=2)),  # a backlog: processed late
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        process(conversation)
+
+    assert state_of(conversation) == Conversation.State.OPEN
+    assert wakes(conversation) == 1
+    timer = Timer.objects.get(conversation=conversation, kind="snooze")
+    assert timer.fired_at is not None  # written fired: no ETA task for it
+    assert timer_tasks == []
