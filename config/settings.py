@@ -278,16 +278,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.redispatch_unprocessed_events",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
+    # Waits, snoozes, silences and SLA targets: one table, one sweep (workflows/timers.py).
     "fire-due-timers": {
         "task": "workflows.fire_due_timers",
-        "schedule": SWEEP_INTERVAL_SECONDS,
-    },
-    "resume-due-workflow-runs": {
-        "task": "workflows.resume_due_runs",
-        "schedule": SWEEP_INTERVAL_SECONDS,
-    },
-    "wake-due-snoozed-conversations": {
-        "task": "conversations.wake_due_snoozed_conversations",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
 }

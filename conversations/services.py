@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from conversations import sla, validation
 from conversations.actors import Actor
-from conversations.dispatch import enqueue_on_commit
 from conversations.models import (
     Company,
     Contact,
@@ -410,9 +409,9 @@ def conversation_reopen(*, conversation: Conversation | int, acting: Actor) -> C
 def conversation_snooze(
     *, conversation: Conversation | int, until: datetime, acting: Actor
 ) -> Conversation:
-    """Snooze until a future time; a Celery timer (and the sweep behind it) wakes it."""
-    from conversations.tasks import wake_snoozed_conversation_task
-
+    """Snooze until a future time. The workflows orchestrator sets the timer when it
+    processes the snooze's event (`until` in its payload); firing it calls
+    `conversation_wake_if_due`."""
     now = timezone.now()
     problem = validation.moment_problem(until)
     if problem:
@@ -431,16 +430,17 @@ def conversation_snooze(
             now=now,
             until=until,
         )
-        enqueue_on_commit(wake_snoozed_conversation_task, conversation.pk, eta=until)
     return conversation
 
 
 def conversation_wake_if_due(
     *, conversation: Conversation | int, now: datetime | None = None
 ) -> bool:
-    """Reopen a snoozed conversation whose time has come; False when there is nothing to do.
+    """Reopen a snoozed conversation whose time has come; False when there is nothing to do
+    (not due yet: the snooze was moved later; or no longer snoozed).
 
-    Safe to call any number of times: only the first call after the due time acts.
+    What a snooze timer does when it fires. Safe to call any number of times: only the
+    first call after the due time acts.
     """
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
@@ -490,7 +490,15 @@ def _end_sla_pause(conversation, now) -> list[str]:
     """A snooze ends: SLA time spent snoozed does not count (DESIGN.md §7)."""
     if conversation.sla_policy_id is None:
         return []
-    snoozed = (
+    snoozed = conversation_snoozed_at(conversation)
+    if snoozed is None:
+        return []
+    return sla.shift_for_pause(conversation, conversation.sla_policy, snoozed, now)
+
+
+def conversation_snoozed_at(conversation: Conversation) -> datetime | None:
+    """When the latest snooze began: the SLA clocks are paused from then (one query)."""
+    return (
         Event.objects.filter(
             conversation=conversation,
             event_type=EventType.STATE_CHANGED,
@@ -500,9 +508,6 @@ def _end_sla_pause(conversation, now) -> list[str]:
         .values_list("created_at", flat=True)
         .first()
     )
-    if snoozed is None:
-        return []
-    return sla.shift_for_pause(conversation, conversation.sla_policy, snoozed, now)
 
 
 # --- tags, priority, SLA, data -----------------------------------------------------------

@@ -230,19 +230,26 @@ class DeferredAssignment(models.Model):
 
 
 class Timer(models.Model):
-    """A stored due time (an SLA target, a silence): a Celery ETA task fires it and the
-    sweep behind it catches any the broker lost; `fired_at` makes it fire once."""
+    """A stored due time of a conversation — a wait step, a snooze, a silence, an SLA
+    target — fired by the processor (workflows/timers.py) when due: a Celery ETA task
+    sends it, the `workflows.fire_due_timers` sweep behind it catches any the broker
+    lost; `fired_at`, set under the conversation's lock, makes it fire once."""
 
     class Kind(models.TextChoices):
+        WAIT = "wait", "Wait step"
+        SNOOZE = "snooze", "Snooze"
         SLA = "sla", "SLA target"
         CUSTOMER_UNRESPONSIVE = "customer_unresponsive", "Customer unresponsive"
         TEAMMATE_UNRESPONSIVE = "teammate_unresponsive", "Teammate unresponsive"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="timers")
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    # What makes it unique: the SLA target and its due time, or the silence it measures.
+    # Only makes the timer unique per conversation and kind (a duplicate is a no-op);
+    # never read back: what firing needs is in due_at and payload.
     key = models.CharField(max_length=120)
     due_at = models.DateTimeField()
+    # wait: {"run": id}; snooze: {"until"}; sla: {"target"} (due at due_at);
+    # silences: {"after": "1800s", "since": the message's time}.
     payload = models.JSONField(default=dict, blank=True)
     fired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -253,9 +260,16 @@ class Timer(models.Model):
             models.UniqueConstraint(fields=["conversation", "kind", "key"], name="timer_once")
         ]
         indexes = [
+            # The sweep: unfired timers due by now.
             models.Index(
                 fields=["due_at"], condition=models.Q(fired_at__isnull=True), name="timer_pending"
-            )
+            ),
+            # The processor: a conversation's unfired timers.
+            models.Index(
+                fields=["conversation", "due_at"],
+                condition=models.Q(fired_at__isnull=True),
+                name="timer_pending_conversation",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,6 @@ Every decision goes to the WorkflowLog; every change goes through the services.
 import contextlib
 import logging
 import threading
-from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,9 +28,10 @@ from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
 from conversations.models import ActorType, Conversation, Event
 from workflows import failures as processing_failures
-from workflows import step_actions
+from workflows import step_actions, timers
 from workflows.catalog import current_catalog
 from workflows.engine import executor
+from workflows.engine import timers as timer_rules
 from workflows.engine.executor import RunState
 from workflows.engine.orchestration import (
     MAX_WORKFLOW_CHAIN_DEPTH,
@@ -339,14 +339,11 @@ class ConversationProcessor:
             run.waiting_for = outcome.waiting_for
             # Events up to this one came before the wait: none of them may end it.
             run.wait = {**outcome.wait, "after_event": self.latest_event_id()}
+            # The wait's due time is its timer's; the run shows it (API: resume_at).
             run.resume_at = outcome.resume_at
             self.save_run(run, ["status", "cursor", "waiting_for", "wait", "resume_at"])
             if outcome.resume_at is not None:
-                from workflows.tasks import process_conversation_events_task
-
-                enqueue_on_commit(
-                    process_conversation_events_task, self.conversation.pk, eta=outcome.resume_at
-                )
+                self.add_timer(timer_rules.wait_timer(run.pk, outcome.resume_at))
         elif outcome.status == executor.COMPLETED:
             self.end_run(run, Status.COMPLETED, "Completed")
         else:
@@ -503,99 +500,59 @@ class ConversationProcessor:
         self.resume(run, f"The customer answered {attribute}")
 
     def resume_due_timers(self, *, due_by) -> None:
-        """§6 timers: a wait that is due resumes (unless its audience no longer matches)."""
-        due = [
-            run
-            for run in self.runs
-            if run.status == Status.WAITING
-            and run.resume_at is not None
-            and run.resume_at <= due_by
-        ]
-        if not due:
-            return
-        self.event = self.event_info = self.message = None
-        self._facts = None
-        for run in sorted(due, key=lambda run: run.resume_at):
-            if run in self.runs and run.status == Status.WAITING:
-                self.resume(run, "The wait ended")
+        """Waits are timers like the others: `fire_due_timers` fires them all in due order."""
+        self.fire_due_timers(due_by=due_by)
 
-    # --- timers: SLA targets and silences ------------------------------------------------
+    # --- timers: waits, snoozes, silences, SLA targets (workflows/timers.py) --------------
 
-    def add_timer(self, kind: str, key: str, due_at, payload: dict) -> None:
-        """Queue a timer; written with the others in one insert when processing ends
-        (the unique key makes a timer that already exists a no-op)."""
-        if any(t.kind == kind and t.key == key for t in self.timers + self.new_timers):
-            return
-        self.new_timers.append(
-            Timer(
-                conversation=self.conversation,
-                kind=kind,
-                key=key,
-                due_at=due_at,
-                payload=payload,
-                created_at=self.now,
-            )
-        )
+    def add_timer(self, spec) -> None:
+        """Queue a timer; written with the others in one insert by `flush_timers`."""
+        timers.add(self, spec)
 
     def flush_timers(self) -> None:
-        if not self.new_timers:
-            return
-        from workflows.tasks import process_conversation_events_task
-
-        Timer.objects.bulk_create(self.new_timers, ignore_conflicts=True)
-        for due_at in sorted({timer.due_at for timer in self.new_timers}):
-            enqueue_on_commit(process_conversation_events_task, self.conversation.pk, eta=due_at)
-        self.new_timers = []
+        timers.flush(self)
 
     def watch_silence(self, info: EventInfo, event: Event) -> None:
-        """A teammate's reply starts the customer's silence clocks; a customer's message
-        the teammates'. One timer per live workflow `after`, per silence."""
-        if info.type == "teammate_replied" and info.actor_type == ActorType.TEAMMATE:
-            trigger, kind = "customer_unresponsive", Timer.Kind.CUSTOMER_UNRESPONSIVE
-        elif info.type == "customer_message" and info.actor_type == ActorType.CONTACT:
-            trigger, kind = "teammate_unresponsive", Timer.Kind.TEAMMATE_UNRESPONSIVE
-        else:
-            return
-        afters = {w.trigger_options["after"] for w in self.catalog.candidates_for(trigger)}
-        for after in sorted(afters):
-            seconds = int(after.total_seconds())
-            self.add_timer(
-                kind,
-                f"{seconds}s:{event.pk}",
-                event.created_at + after,
-                {"after": f"{seconds}s", "since": event.created_at.isoformat()},
-            )
+        """The timers an event sets: a snooze's end; the silence a message starts (one
+        timer per length of silence the live unresponsive workflows wait for)."""
+        for spec in timer_rules.timers_for_event(
+            event_id=event.pk,
+            event_type=info.type,
+            actor_type=info.actor_type,
+            created_at=event.created_at,
+            payload=info.payload,
+            silence_lengths=lambda trigger: [
+                w.trigger_options["after"] for w in self.catalog.candidates_for(trigger)
+            ],
+        ):
+            self.add_timer(spec)
 
     def watch_sla(self) -> None:
         """Each running SLA target gets a timer at its due time (a new one when the due
         time moved, e.g. after a snooze); firing checks it is still unmet."""
-        for target, due_at in sla.open_targets(self.conversation):
-            self.add_timer(
-                Timer.Kind.SLA, f"{target}:{due_at.isoformat()}", due_at, {"target": target}
-            )
+        for spec in timer_rules.sla_timers(sla.open_targets(self.conversation)):
+            self.add_timer(spec)
 
     def fire_due_timers(self, *, due_by) -> None:
-        due = [t for t in self.timers if t.fired_at is None and t.due_at <= due_by]
-        for timer in sorted(due, key=lambda t: t.due_at):
-            timer.fired_at = self.now
-            timer.save(update_fields=["fired_at"])
-            self.timers.remove(timer)
-            if timer.kind == Timer.Kind.SLA:
-                target = timer.payload.get("target")
-                current = getattr(self.conversation, sla.DUE_FIELDS.get(target, ""), None)
-                if current is not None and current.isoformat() == timer.key.split(":", 1)[1]:
+        """Every timer due by `due_by`, soonest first, each acting on the conversation as
+        the ones before it left it; none fires twice."""
+        for effect in timers.fire_due(self, due_by):
+            self.event = self.event_info = self.message = None
+            self._facts = None
+            match effect:
+                case timer_rules.ResumeRun(run_id=run_id, why=why):
+                    run = next(r for r in self.runs if r.pk == run_id)
+                    self.resume(run, why)
+                case timer_rules.WakeConversation():
+                    services.conversation_wake_if_due(conversation=self.conversation)
+                case timer_rules.RecordSlaMiss(target=target):
                     services.conversation_record_sla_miss(
                         conversation=self.conversation, target=target
                     )
-            else:
-                services.conversation_record_unresponsive(
-                    conversation=self.conversation,
-                    side="customer"
-                    if timer.kind == Timer.Kind.CUSTOMER_UNRESPONSIVE
-                    else "teammate",
-                    after=timer.payload["after"],
-                    since=datetime.fromisoformat(timer.payload["since"]),
-                )
+                case timer_rules.RecordSilence(side=side, after=after, since=since):
+                    services.conversation_record_unresponsive(
+                        conversation=self.conversation, side=side, after=after, since=since
+                    )
 
     def apply_deferred_assignments(self) -> None:
         pending = list(

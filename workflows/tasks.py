@@ -55,21 +55,23 @@ def redispatch_unprocessed_events_task(after_conversation_id: int = 0) -> int:
     return len(conversation_ids)
 
 
-@shared_task(name="workflows.resume_due_runs", **TASK_RETRY_POLICY)
-def resume_due_runs_task() -> int:
-    """Send the conversations whose workflow timers are due; behind each run's ETA task."""
-    from workflows.models import WorkflowRun
-
-    due = WorkflowRun.objects.filter(
-        status=WorkflowRun.Status.WAITING, resume_at__lte=timezone.now()
-    )
-    return len(dispatch_conversations(due))
-
-
 @shared_task(name="workflows.fire_due_timers", **TASK_RETRY_POLICY)
-def fire_due_timers_task() -> int:
-    """Behind each timer's ETA task: send the conversations whose timers are due."""
+def fire_due_timers_task(after_conversation_id: int = 0) -> int:
+    """Behind each timer's ETA task: send the conversations whose timers are due and
+    unfired (waits, snoozes, silences, SLA targets: workflows/timers.py).
+
+    One query for the parked conversations and one on the unfired-timers index, however
+    many timers are not due yet."""
     from workflows.models import Timer
 
-    due = Timer.objects.filter(fired_at__isnull=True, due_at__lte=timezone.now())
-    return len(dispatch_conversations(due))
+    conversation_ids = dispatch_conversations(
+        Timer.objects.filter(
+            fired_at__isnull=True,
+            due_at__lte=timezone.now(),
+            conversation_id__gt=after_conversation_id,
+        )
+    )
+    if len(conversation_ids) == REDISPATCH_BATCH_SIZE:
+        # Carry on past this batch (keyset), not from the start: those are queued now.
+        fire_due_timers_task.delay(conversation_ids[-1])
+    return len(conversation_ids)

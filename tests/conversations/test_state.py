@@ -49,13 +49,12 @@ def test_it_records_nothing_when_the_state_does_not_change(conversation, as_team
     assert [e.payload["state"] for e in state_events(conversation)] == ["closed"]
 
 
-def test_it_snoozes_until_a_time_and_schedules_the_wake_up(
-    conversation, as_teammate, django_capture_on_commit_callbacks, mocker_wake
-):
+def test_it_snoozes_until_a_time_given_in_its_event(conversation, as_teammate):
+    # The event's `until` is what the workflows orchestrator sets the wake-up timer from
+    # (tests/workflows/test_one_timer_path.py).
     until = timezone.now() + timedelta(hours=2)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.conversation_snooze(conversation=conversation, until=until, acting=as_teammate)
+    services.conversation_snooze(conversation=conversation, until=until, acting=as_teammate)
 
     conversation.refresh_from_db()
     assert (conversation.state, conversation.snoozed_until) == (State.SNOOZED, until)
@@ -65,7 +64,6 @@ def test_it_snoozes_until_a_time_and_schedules_the_wake_up(
     assert conversation.parts.get(part_type=PartType.SNOOZED).details == {
         "until": until.isoformat()
     }
-    assert mocker_wake == [((conversation.pk,), until)]
 
 
 def test_it_refuses_a_snooze_in_the_past_and_saves_nothing(conversation, as_teammate):
@@ -89,17 +87,3 @@ def test_it_refuses_a_snooze_time_without_a_time_zone(conversation, as_teammate)
         services.conversation_snooze(conversation=conversation, until=naive, acting=as_teammate)
 
     assert "snoozed_until" in error.value.message_dict
-
-
-@pytest.fixture
-def mocker_wake(monkeypatch):
-    """Record the snooze timers sent to Celery instead of sending them."""
-    from conversations.tasks import wake_snoozed_conversation_task
-
-    sent = []
-    monkeypatch.setattr(
-        wake_snoozed_conversation_task,
-        "apply_async",
-        lambda args, eta: sent.append((tuple(args), eta)),
-    )
-    return sent

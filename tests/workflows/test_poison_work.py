@@ -236,10 +236,7 @@ class TestTaskNames:
         assert ours == {
             "workflows.process_conversation_events",
             "workflows.redispatch_unprocessed_events",
-            "workflows.resume_due_runs",
             "workflows.fire_due_timers",
-            "conversations.wake_snoozed_conversation",
-            "conversations.wake_due_snoozed_conversations",
         }
         scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
         assert scheduled <= ours

@@ -62,4 +62,4 @@ def test_the_sweep_runs_on_the_beat_schedule(settings):
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert "workflows.redispatch_unprocessed_events" in scheduled
-    assert "conversations.wake_due_snoozed_conversations" in scheduled
+    assert "workflows.fire_due_timers" in scheduled

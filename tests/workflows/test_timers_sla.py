@@ -82,7 +82,12 @@ def test_customer_unresponsive_does_not_fire_after_the_customer_answers(conversa
     tick(conversation, 45)
 
     assert not events_of(conversation, EventType.CUSTOMER_UNRESPONSIVE).exists()
-    assert Timer.objects.get(kind="customer_unresponsive").fired_at is not None
+    timer = Timer.objects.get(kind="customer_unresponsive")
+    assert timer.fired_at is not None  # fired, found the silence broken: nothing recorded
+    assert (timer.due_at, timer.payload) == (
+        START + timedelta(minutes=31),
+        {"after": "1800s", "since": (START + timedelta(minutes=1)).isoformat()},
+    )
 
 
 def test_teammate_unresponsive_fires_once_per_silence_and_again_for_the_next(
@@ -219,15 +224,48 @@ def test_time_spent_snoozed_does_not_count(conversation, teammate):
             acting=Actor.teammate(teammate),
         )
         process(conversation)
-    with at(120):
-        services.conversation_wake_if_due(conversation=conversation)
-        process(conversation)
+    tick(conversation, 120)  # the snooze's timer wakes it
+    assert Conversation.objects.get(pk=conversation.pk).state == Conversation.State.OPEN
 
     due = Conversation.objects.get(pk=conversation.pk).first_reply_due_at
     assert due == START + timedelta(minutes=140)  # 20 minutes were left when it was snoozed
     tick(conversation, 135)
     assert misses(conversation) == []
     tick(conversation, 141)
+    assert misses(conversation) == ["first_reply"]
+
+
+def test_a_target_falling_due_while_snoozed_is_not_missed_then(conversation, teammate):
+    apply(conversation, 0, first_reply=timedelta(minutes=30), next_reply=None, time_to_close=None)
+    with at(10):
+        services.conversation_snooze(
+            conversation=conversation,
+            until=START + timedelta(hours=2),
+            acting=Actor.teammate(teammate),
+        )
+        process(conversation)
+
+    tick(conversation, 31)  # the target's timer: its clock is paused
+    assert misses(conversation) == []
+    tick(conversation, 120)
+    tick(conversation, 141)
+    assert misses(conversation) == ["first_reply"]
+
+
+def test_a_target_missed_before_a_snooze_is_recorded_even_when_processed_after(
+    conversation, teammate
+):
+    apply(conversation, 0, first_reply=timedelta(minutes=30), next_reply=None, time_to_close=None)
+    with at(40):  # no task ran at minute 30 (a backlog)
+        services.conversation_snooze(
+            conversation=conversation,
+            until=START + timedelta(hours=2),
+            acting=Actor.teammate(teammate),
+        )
+        process(conversation)
+
+    assert misses(conversation) == ["first_reply"]
+    tick(conversation, 121)
     assert misses(conversation) == ["first_reply"]
 
 

@@ -12,6 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from conversations.models import ActorType, Contact, Conversation, Part, PartType, Team, Teammate
+from workflows.engine.timers import snooze_timer
+from workflows.models import Timer
 
 MARK = "scale-seed"
 BATCH = 5_000
@@ -98,6 +100,21 @@ class Command(BaseCommand):
                             )
                         )
                 Part.objects.bulk_create(parts, batch_size=BATCH)
+                # A snooze ends on its timer (workflows/timers.py), as one set by a service.
+                timers = [(c, snooze_timer(c.snoozed_until)) for c in rows if c.snoozed_until]
+                Timer.objects.bulk_create(
+                    [
+                        Timer(
+                            conversation=c,
+                            kind=t.kind,
+                            key=t.key,
+                            due_at=t.due_at,
+                            payload=t.payload,
+                        )
+                        for c, t in timers
+                    ],
+                    batch_size=BATCH,
+                )
             made += size
             self.stdout.write(f"  {made:,} conversations")
         self.stdout.write(self.style.SUCCESS(f"Seeded {made:,} conversations."))
