@@ -16,6 +16,7 @@ from workflows.dry_run import workflow_dry_run
 from workflows.engine.errors import DefinitionError
 from workflows.models import Workflow, WorkflowLog, WorkflowRun
 from workflows.permissions import TeammateRequiredMixin
+from workflows.vocabulary import operator_words, trigger_label
 
 # The test run's pick list: the newest conversations, each with the first words of its
 # last customer message (read as a short prefix, so a long message costs nothing).
@@ -35,28 +36,6 @@ MAX_NOT_MATCHED_SCANNED = 20_000
 NO_CONVERSATION = "Pick a conversation or enter its id."
 NOT_AN_ID = "Enter a conversation id: a whole number, such as 42."
 UNKNOWN_CONVERSATION = "No conversation has the id {id}."
-
-OPERATOR_WORDS = {
-    "is": "is",
-    "is_not": "is not",
-    "contains": "contains",
-    "not_contains": "does not contain",
-    "starts_with": "starts with",
-    "ends_with": "ends with",
-    "in": "is any of",
-    "not_in": "is none of",
-    "gt": "is greater than",
-    "gte": "is at least",
-    "lt": "is less than",
-    "lte": "is at most",
-    "is_set": "is set",
-    "is_unknown": "is unknown",
-    "before": "is before",
-    "after": "is after",
-    "more_than_days_ago": "is more than N days ago",
-    "less_than_days_ago": "is less than N days ago",
-}
-
 
 # --- test run ---------------------------------------------------------------------------
 
@@ -150,7 +129,7 @@ def rule_rows(rules: list[dict], depth: int) -> tuple[list[dict], list[bool]]:
                 {
                     "depth": depth,
                     "attribute": rule["attribute"],
-                    "operator": OPERATOR_WORDS.get(rule["operator"], rule["operator"]),
+                    "operator": operator_words(rule["operator"]),
                     "value": "" if unary else show(rule["value"]),
                     "actual": show(rule["actual"]),
                     "matched": matched,
@@ -216,7 +195,12 @@ class WorkflowTestRunView(TeammateRequiredMixin, TemplateView):
         form = TestRunForm(
             self.request.GET if submitted else None, choices=recent_conversation_choices()
         )
-        context = {**super().get_context_data(**kwargs), "workflow": workflow, "form": form}
+        context = {
+            **super().get_context_data(**kwargs),
+            "workflow": workflow,
+            "trigger_label": trigger_label(workflow.trigger),
+            "form": form,
+        }
         if submitted and form.is_valid():
             conversation = form.cleaned_data["picked"]
             context["conversation"] = conversation
