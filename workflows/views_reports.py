@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from conversations.models import Conversation, Part, PartType
 from workflows.dry_run import workflow_dry_run
 from workflows.engine.errors import DefinitionError
+from workflows.engine.steps import step_type
 from workflows.models import Workflow, WorkflowLog, WorkflowRun
 from workflows.permissions import TeammateRequiredMixin
 from workflows.vocabulary import operator_words, trigger_label
@@ -150,7 +151,8 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
             chosen = step.get("matched", [])
             if chosen:
                 row["note"] = f"branch {chosen[0] + 1} matches"
-                rows.append(path_row(depth + 1, f"Branch {chosen[0] + 1}", chosen=True))
+                label = f"{path_label(step)} {chosen[0] + 1}"
+                rows.append(path_row(depth + 1, label, chosen=True))
             else:
                 row["note"] = "no branch matches: the else path runs"
                 rows.append(path_row(depth + 1, "Else", chosen=True))
@@ -164,12 +166,13 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
                 else "no entry matches: nothing runs"
             )
             for n, path in zip(chosen, paths, strict=True):
-                rows.append(path_row(depth + 1, f"Entry {n + 1}", chosen=True))
+                rows.append(path_row(depth + 1, f"{path_label(step)} {n + 1}", chosen=True))
                 rows.extend(step_rows(path, depth + 2))
         elif step["type"] == "reply_buttons":
             row["note"] = "the customer's choice picks the path"
             for button in paths:
-                rows.append(path_row(depth + 1, f"Button “{button['label']}”", chosen=False))
+                label = f"{path_label(step)} “{button['label']}”"
+                rows.append(path_row(depth + 1, label, chosen=False))
                 rows.extend(step_rows(button["steps"], depth + 2))
         elif step["type"] == "run_workflow":
             if paths:
@@ -178,6 +181,11 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
             else:
                 row["note"] = "that workflow is not live: its steps are not shown"
     return rows
+
+
+def path_label(step: dict) -> str:
+    """What the builder calls one path of the step: "Branch", "Rule entry", "Button"."""
+    return step_type(step["type"]).paths.path_label
 
 
 def path_row(depth: int, label: str, *, chosen: bool) -> dict:

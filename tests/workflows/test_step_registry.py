@@ -249,3 +249,15 @@ class TestPagesUseTheVocabulary:
             "  for contact.monthly_spend at least 100 (every time)",
             "  1. mark priority (priority: true)",
         ]
+
+    def test_the_builder_and_the_test_run_name_paths_as_the_registry_does(self, admin_client):
+        workflow = make_workflow(
+            "Router",
+            steps=[{"type": "apply_rules", "rules": [{"when": {}, "steps": [{"type": "close"}]}]}],
+        )
+
+        editor = admin_client.get(reverse("workflows:edit", args=[workflow.pk]))
+
+        body = editor.content.decode()
+        assert "<strong>Rule entry 1</strong>" in body and "+ Add rule entry" in body
+        assert editor.context["path_step_types"] == ["apply_rules", "branches", "reply_buttons"]

@@ -279,7 +279,7 @@ register(
         "apply_rules",
         "Apply rules",
         flow=True,
-        paths=Paths("rules", RULE_PATHS, "Entry"),
+        paths=Paths("rules", RULE_PATHS, "Rule entry"),
         would=lambda a: "run every matching entry",
     )
 )
