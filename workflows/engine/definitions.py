@@ -441,7 +441,8 @@ class _Context:
             isinstance(attribute, str) and CUSTOM_KEY.match(attribute)
         ):
             self.errors.add(
-                f"{place}.{spec.name}", 'Collect email, name, plan or a "custom.<key>" attribute.'
+                f"{place}.{spec.name}",
+                f'Collect {", ".join(COLLECTABLE_ATTRIBUTES)} or a "custom.<key>" attribute.',
             )
         return attribute
 

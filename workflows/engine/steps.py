@@ -8,7 +8,11 @@ dry run, the OpenAPI schema's step list and the services' walk over nested steps
 change a step makes is its action, registered by name in `workflows/step_actions.py`;
 the executor carries out the flow steps (marked `flow`) itself.
 
-Adding a step type: one `register(StepType(...))` here and one `@action(...)` there.
+Adding a step type whose fields are of the kinds below: one `register(StepType(...))`
+here and one `@action(...)` in step_actions (tests/workflows/test_step_registry.py then
+checks it end to end). A new field kind also needs its check (`definitions._Context`),
+its form field (`forms._form_field`) and its schema (`config/openapi._field_schema`); a
+new flow step (one that moves the run's cursor or waits) needs the executor.
 Pure data: no models, no Django.
 """
 
@@ -316,7 +320,12 @@ register(
         "collect_data",
         "Collect data",
         customer_facing=True,
-        fields=(BODY, Field("attribute", COLLECTED, help="email, name, plan or custom.<key>")),
+        fields=(
+            BODY,
+            Field(
+                "attribute", COLLECTED, help=f"{', '.join(COLLECTABLE_ATTRIBUTES)} or custom.<key>"
+            ),
+        ),
         would=lambda a: f"ask for {a['attribute']} (then wait for the answer)",
     )
 )
