@@ -12,9 +12,11 @@ from conversations import validation
 from conversations.durations import DURATION_FORMAT_MESSAGE, parse_duration
 from workflows.engine.errors import DefinitionError, ErrorCollector
 from workflows.engine.rules import MATCH_EVERYTHING, Group, compile_group
-from workflows.engine.steps import (  # noqa: F401 (the validator's bounds, re-exported)
+
+# MAX_SNOOZE, MAX_TAG_LENGTH, MAX_WAIT and REPLY_KINDS lived here before the registry;
+# they stay importable from here.
+from workflows.engine.steps import (  # noqa: F401
     BOOL,
-    BUTTONS,
     CHOICE,
     COLLECTABLE_ATTRIBUTES,
     COLLECTED,
