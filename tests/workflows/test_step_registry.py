@@ -10,9 +10,11 @@ import pytest
 from django.forms.formsets import BaseFormSet
 from django.urls import reverse
 
+from conversations import services
+from tests.factories import ContactFactory
 from tests.workflows.helpers import make_workflow
 from workflows import step_actions, vocabulary
-from workflows.dry_run import _Describer
+from workflows.dry_run import _Describer, workflow_dry_run
 from workflows.editor import WorkflowEditor
 from workflows.engine import steps
 from workflows.engine.definitions import TRIGGERS, References, compile_definition
@@ -261,3 +263,16 @@ class TestPagesUseTheVocabulary:
         body = editor.content.decode()
         assert "<strong>Rule entry 1</strong>" in body and "+ Add rule entry" in body
         assert editor.context["path_step_types"] == ["apply_rules", "branches", "reply_buttons"]
+
+
+@pytest.mark.django_db
+def test_the_test_run_follows_a_reusable_workflow_named_in_another_case():
+    """The dry run finds the reusable workflow as the executor does: names casefolded."""
+    make_workflow("Shared", trigger="reusable", steps=[{"type": "add_tag", "tag": "shared"}])
+    caller = make_workflow("Caller", steps=[{"type": "run_workflow", "workflow": "SHARED"}])
+    conversation = services.conversation_open(contact=ContactFactory(), body="Hi")
+
+    described = workflow_dry_run(caller, conversation)["steps"]
+
+    assert described[0]["would"] == 'continue in "SHARED"'
+    assert [step["would"] for step in described[0]["paths"][0]] == ['tag the conversation "shared"']
