@@ -14,22 +14,17 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 
 from conversations.durations import duration_pattern
 from conversations.validation import MAX_JSON_INT
+from workflows.engine import steps
 from workflows.engine.definitions import (
     COLLECTABLE_ATTRIBUTES,
     FREQUENCIES,
-    MAX_BODY_LENGTH,
     MAX_BUTTON_LABEL_LENGTH,
     MAX_BUTTONS,
     MAX_NAME_LENGTH,
-    MAX_SNOOZE,
     MAX_STEPS_PER_PATH,
-    MAX_TAG_LENGTH,
     MAX_UNRESPONSIVE_AFTER,
-    MAX_WAIT,
-    REPLY_KINDS,
     STATE_OPTIONS,
     STATUSES,
-    STEP_FIELDS,
     TRIGGERS,
 )
 from workflows.engine.rules import ALL_OPERATORS, MAX_RULES_PER_GROUP
@@ -67,8 +62,6 @@ def _duration(maximum) -> dict:
 
 
 NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"\S"}
-BODY = {"type": "string", "minLength": 1, "maxLength": MAX_BODY_LENGTH, "pattern": r"\S"}
-TAG = {"type": "string", "minLength": 1, "maxLength": MAX_TAG_LENGTH, "pattern": r"\S"}
 
 
 def _ref(name: str) -> dict:
@@ -83,59 +76,71 @@ RULE_PATH = {
     "additionalProperties": False,
 }
 
-# Per step type: its fields' schemas and which are required (API.md's step list).
-STEP_SCHEMAS = {
-    "add_tag": ({"tag": TAG}, ["tag"]),
-    "remove_tag": ({"tag": TAG}, ["tag"]),
-    "assign": ({"teammate": NAME, "team": NAME, "round_robin": {"type": "boolean"}}, []),
-    "unassign": ({}, []),
-    "close": ({}, []),
-    "reopen": ({}, []),
-    # Snooze for a duration or until a time: one of them (two variants below).
-    "snooze": ({"duration": _duration(MAX_SNOOZE)}, ["duration"]),
-    "snooze_until": ({"until": {"type": "string", "format": "date-time"}}, ["until"]),
-    "set_priority": ({"priority": {"type": "boolean"}}, ["priority"]),
-    "apply_sla": ({"sla": NAME}, ["sla"]),
-    "set_data": ({"key": NAME, "value": {}}, ["key", "value"]),
-    "add_note": ({"body": BODY}, ["body"]),
-    "wait": (
-        {"duration": _duration(MAX_WAIT), "until_reply": {"enum": list(REPLY_KINDS)}},
-        ["duration"],
-    ),
-    "branches": (
-        {"branches": {"type": "array", "items": RULE_PATH, "minItems": 1}, "else": STEPS},
-        ["branches"],
-    ),
-    "apply_rules": ({"rules": {"type": "array", "items": RULE_PATH, "minItems": 1}}, ["rules"]),
-    "run_workflow": ({"workflow": NAME}, ["workflow"]),
-    "send_message": ({"body": BODY}, ["body"]),
-    "reply_buttons": (
-        {
-            "body": BODY,
-            "buttons": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": MAX_BUTTONS,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "label": {**NAME, "maxLength": MAX_BUTTON_LABEL_LENGTH},
-                        "steps": STEPS,
-                    },
-                    "required": ["label"],
-                    "additionalProperties": False,
-                },
-            },
+BUTTONS = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": MAX_BUTTONS,
+    "items": {
+        "type": "object",
+        "properties": {
+            "label": {**NAME, "maxLength": MAX_BUTTON_LABEL_LENGTH},
+            "steps": STEPS,
         },
-        ["body", "buttons"],
-    ),
-    "collect_data": (
-        {"body": BODY, "attribute": {"enum": list(COLLECTABLE_ATTRIBUTES)}},
-        ["body", "attribute"],
-    ),
-    "handover": ({"team": NAME, "teammate": NAME}, []),
+        "required": ["label"],
+        "additionalProperties": False,
+    },
 }
-assert set(STEP_SCHEMAS) - {"snooze_until"} == set(STEP_FIELDS), "every step type documented"
+
+
+def _field_schema(spec: steps.Field) -> dict:
+    """A registry field's schema, by its kind, exactly as the validator accepts it."""
+    if spec.kind == steps.TEXT:
+        return {"type": "string", "minLength": 1, "maxLength": spec.max_length, "pattern": r"\S"}
+    if spec.kind in (steps.NAME, steps.WORKFLOW, steps.DATA_KEY):
+        return NAME
+    if spec.kind == steps.BOOL:
+        return {"type": "boolean"}
+    if spec.kind == steps.DURATION:
+        return _duration(spec.maximum)
+    if spec.kind == steps.MOMENT:
+        return {"type": "string", "format": "date-time"}
+    if spec.kind == steps.CHOICE:
+        return {"enum": [value for value, _ in spec.choices]}
+    if spec.kind == steps.COLLECTED:
+        return {"enum": list(COLLECTABLE_ATTRIBUTES)}
+    return {}  # DATA_VALUE: any JSON value
+
+
+def _step_schemas() -> dict:
+    """Per step type (and per alternative, where the step takes exactly one of two keys):
+    its fields' schemas and which are required, from the registry."""
+    schemas = {}
+    for name, kind in steps.STEP_TYPES.items():
+        rule = kind.one_of
+        alternatives = rule.fields if rule and rule.exactly and rule.by_key else (None,)
+        for alternative in alternatives:
+            fields, required = {}, []
+            for spec in kind.fields:
+                if alternative and spec.name in rule.fields and spec.name != alternative:
+                    continue
+                fields[spec.name] = _field_schema(spec)
+                if spec.required and (alternative or not rule or spec.name not in rule.fields):
+                    required.append(spec.name)
+            if kind.paths is not None:
+                items = RULE_PATH if kind.paths.kind == steps.RULE_PATHS else None
+                fields[kind.paths.key] = (
+                    {"type": "array", "items": items, "minItems": 1} if items else BUTTONS
+                )
+                required.append(kind.paths.key)
+                if kind.paths.has_else:
+                    fields["else"] = STEPS
+            variant = name if alternative in (None, alternatives[0]) else f"{name}_{alternative}"
+            schemas[variant] = (name, fields, required)
+    return schemas
+
+
+# Snooze for a duration or until a time: one of them (two variants, snooze and snooze_until).
+STEP_SCHEMAS = _step_schemas()
 
 
 def _nullable(schema: dict) -> dict:
@@ -146,8 +151,7 @@ def _nullable(schema: dict) -> dict:
 
 
 def _step_variant(variant: str) -> dict:
-    fields, required = STEP_SCHEMAS[variant]
-    step_type = variant.removesuffix("_until")
+    step_type, fields, required = STEP_SCHEMAS[variant]
     fields = {
         key: schema if key in required else _nullable(schema) for key, schema in fields.items()
     }

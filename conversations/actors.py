@@ -28,7 +28,3 @@ class Actor:
     @classmethod
     def system(cls) -> "Actor":
         return cls(ActorType.SYSTEM, None, "System")
-
-    @property
-    def is_teammate(self) -> bool:
-        return self.type == ActorType.TEAMMATE

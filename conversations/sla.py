@@ -9,7 +9,6 @@ DUE_FIELDS = {
     "next_reply": "next_reply_due_at",
     "time_to_close": "close_due_at",
 }
-TARGET_WORDS = {"first_reply": "First reply", "next_reply": "Next reply", "time_to_close": "Close"}
 
 
 def schedule_for(policy):

@@ -2,8 +2,6 @@
 
 from conversations.models import Part, PartType
 
-STATE_WORDS = {"open": "reopened", "closed": "closed", "snoozed": "snoozed"}
-
 
 def describe_part(part: Part) -> str:
     """One sentence saying what the part records, e.g. "Alice closed the conversation"."""

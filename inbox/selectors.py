@@ -9,8 +9,10 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from conversations.models import Conversation, Part, PartType, Team
+from conversations.sla import open_targets
 from conversations.timeline import describe_part
 from workflows.models import WorkflowLog
+from workflows.vocabulary import SLA_TARGET_WORDS
 
 PAGE_SIZE = 25
 MESSAGE_PARTS = [
@@ -191,16 +193,11 @@ def sla_badge(conversation, now: datetime) -> dict | None:
     """The nearest SLA target: time left, or missed."""
     if conversation.sla_policy_id is None:
         return None
-    targets = []
-    if conversation.first_reply_due_at and conversation.first_teammate_reply_at is None:
-        targets.append(("First reply", conversation.first_reply_due_at))
-    if conversation.next_reply_due_at and conversation.waiting_since:
-        targets.append(("Next reply", conversation.next_reply_due_at))
-    if conversation.close_due_at and conversation.state != Conversation.State.CLOSED:
-        targets.append(("Close", conversation.close_due_at))
+    targets = open_targets(conversation)  # soonest first
     if not targets:
         return {"label": f"SLA {conversation.sla_policy.name}: met", "missed": False}
-    label, due = min(targets, key=lambda target: target[1])
+    target, due = targets[0]
+    label = SLA_TARGET_WORDS[target]
     minutes = int(abs((due - now).total_seconds()) // 60)
     span = f"{minutes // 60}h {minutes % 60}m" if minutes >= 60 else f"{minutes}m"
     if due < now:

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 
 from conversations.admin import ReadOnlyAdmin
 from workflows import services
+from workflows.engine.definitions import TRIGGERS
 from workflows.failures import processing_retry_now
 from workflows.models import (
     DeferredAssignment,
@@ -14,6 +15,20 @@ from workflows.models import (
     WorkflowLog,
     WorkflowRun,
 )
+from workflows.vocabulary import trigger_label
+
+
+class TriggerFilter(admin.SimpleListFilter):
+    """Workflows by trigger, in the builder's words."""
+
+    title = "trigger"
+    parameter_name = "trigger"
+
+    def lookups(self, request, model_admin):
+        return [(trigger, trigger_label(trigger)) for trigger in TRIGGERS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(trigger=self.value()) if self.value() else queryset
 
 
 @admin.register(Workflow)
@@ -21,12 +36,19 @@ class WorkflowAdmin(admin.ModelAdmin):
     """Workflows are edited as documents by the builder and the API (one validator);
     here they are listed, filtered and inspected."""
 
-    list_display = ["name_with_icon", "trigger", "priority", "status", "frequency", "updated_at"]
-    list_filter = ["is_background", "trigger", "status"]
+    list_display = [
+        "name_with_icon",
+        "trigger_words",
+        "priority",
+        "status",
+        "frequency",
+        "updated_at",
+    ]
+    list_filter = ["is_background", TriggerFilter, "status"]
     search_fields = ["name"]
     ordering = ["trigger", "priority", "id"]
     readonly_fields = ["document_json", "is_background"]
-    fields = ["name", "status", "trigger", "priority", "is_background", "document_json"]
+    fields = ["name", "status", "trigger_words", "priority", "is_background", "document_json"]
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
@@ -63,6 +85,10 @@ class WorkflowAdmin(admin.ModelAdmin):
         if workflow.is_background:
             return format_html('<span title="Background workflow">⚙ {}</span>', workflow.name)
         return workflow.name
+
+    @admin.display(description="trigger", ordering="trigger")
+    def trigger_words(self, workflow):
+        return trigger_label(workflow.trigger)
 
     @admin.display(description="definition (API.md format)")
     def document_json(self, workflow):

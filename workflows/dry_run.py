@@ -9,6 +9,7 @@ from conversations.models import Conversation, PartType
 from workflows.catalog import current_catalog
 from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
 from workflows.engine.rules import Group, Rule, _jsonable
+from workflows.engine.steps import RULE_PATHS, step_type
 from workflows.facts import build_facts
 from workflows.models import Workflow, WorkflowRun
 
@@ -82,6 +83,9 @@ def _rules(group: Group, facts) -> list[dict]:
 
 
 class _Describer:
+    """What each step would do, in the registry's dry-run words, with the paths the
+    conversation's facts would take now."""
+
     def __init__(self, facts):
         self.facts = facts
         self.budget = MAX_DESCRIBED_STEPS
@@ -94,30 +98,33 @@ class _Describer:
                 break
             self.budget -= 1
             here = f"{place}[{index}]"
+            kind = step_type(step.type)
             entry = {"place": here, "type": step.type, "would": self.words(step)}
-            if step.type in ("branches", "apply_rules"):
+            paths = kind.paths if kind is not None else None
+            if paths is not None and paths.kind == RULE_PATHS:
                 chosen = [n for n, (when, _) in enumerate(step.paths) if when.evaluate(self.facts)]
-                if step.type == "branches":
+                if paths.first_match_only:
                     chosen = chosen[:1]
-                key = "branches" if step.type == "branches" else "rules"
                 entry["matched"] = chosen
                 entry["paths"] = [
-                    self.path(workflow, step.paths[n][1], f"{here}.{key}[{n}].steps")
+                    self.path(workflow, step.paths[n][1], f"{here}.{paths.key}[{n}].steps")
                     for n in chosen
                 ]
-                if step.type == "branches" and not chosen:
+                if paths.has_else and not chosen:
                     entry["paths"] = [self.path(workflow, step.otherwise, f"{here}.else")]
-            elif step.type == "reply_buttons":
+            elif paths is not None:
                 entry["paths"] = [
                     {
                         "label": label,
-                        "steps": self.path(workflow, path, f"{here}.buttons[{n}].steps"),
+                        "steps": self.path(workflow, path, f"{here}.{paths.key}[{n}].steps"),
                     }
                     for n, (label, path) in enumerate(step.paths)
                 ]
             elif step.type == "run_workflow":
+                # Names match casefolded, as the executor matches them.
+                wanted = step.args["workflow"].casefold()
                 target = next(
-                    (w for w in self.catalog.by_id.values() if w.name == step.args["workflow"]),
+                    (w for w in self.catalog.by_id.values() if w.name.casefold() == wanted),
                     None,
                 )
                 if target is not None:
@@ -127,33 +134,5 @@ class _Describer:
 
     @staticmethod
     def words(step) -> str:
-        args = step.args
-        return {
-            "add_tag": lambda: f'tag the conversation "{args["tag"]}"',
-            "remove_tag": lambda: f'remove the tag "{args["tag"]}"',
-            "assign": lambda: (
-                "assign to "
-                + (
-                    f'teammate "{args["teammate"]}"'
-                    if args.get("teammate")
-                    else f'team "{args["team"]}"'
-                )
-                + (" (round robin)" if args.get("round_robin") else "")
-            ),
-            "unassign": lambda: "unassign the conversation",
-            "close": lambda: "close the conversation",
-            "reopen": lambda: "reopen the conversation",
-            "snooze": lambda: "snooze the conversation",
-            "set_priority": lambda: "mark as priority" if args["priority"] else "remove priority",
-            "apply_sla": lambda: f'apply the SLA "{args["sla"]}"',
-            "set_data": lambda: f"set {args['key']} to {args['value']!r}",
-            "add_note": lambda: "add an internal note",
-            "wait": lambda: "wait, then continue",
-            "branches": lambda: "take the first matching branch",
-            "apply_rules": lambda: "run every matching entry",
-            "run_workflow": lambda: f'continue in "{args["workflow"]}"',
-            "send_message": lambda: f"send the message: {args['body']}",
-            "reply_buttons": lambda: f"ask: {args['body']} (then wait for a choice)",
-            "collect_data": lambda: f"ask for {args['attribute']} (then wait for the answer)",
-            "handover": lambda: "hand over to the inbox",
-        }.get(step.type, lambda: step.type)()
+        kind = step_type(step.type)
+        return kind.would(step.args) if kind is not None else step.type

@@ -12,10 +12,12 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from conversations import validation
+from workflows.engine import steps
 from workflows.engine.rules import BOOL, NUMBER, UNARY, attribute_type
 from workflows.forms import (
     MAX_FORMS_PER_FORMSET,
     PATH_STEP_TYPES,
+    STEP_FORM_SPECS,
     GroupFormSet,
     MatchForm,
     PathFormSet,
@@ -184,13 +186,16 @@ class RulesEditor:
 
 
 def step_initial(step: dict) -> dict:
+    """The step form's initial data: every field the registry knows, as the form shows it."""
     step = step if isinstance(step, dict) else {}
-    initial = {key: step.get(key) for key in ("type", "tag", "teammate", "team", "duration",
-                                              "until", "until_reply", "sla", "key", "body",
-                                              "attribute", "workflow")}  # fmt: skip
-    initial["round_robin"] = bool(step.get("round_robin"))
-    initial["priority"] = bool(step.get("priority"))
-    initial["value"] = value_to_text(step.get("value"))
+    initial = {"type": step.get("type")}
+    for name, spec in STEP_FORM_SPECS.items():
+        if spec.kind == steps.BOOL:
+            initial[name] = bool(step.get(name))
+        elif spec.kind == steps.DATA_VALUE:
+            initial[name] = value_to_text(step.get(name))
+        else:
+            initial[name] = step.get(name)
     return {key: value for key, value in initial.items() if value is not None}
 
 
@@ -236,55 +241,37 @@ class StepsEditor:
 
 
 def step_document(form, place, places) -> dict:
+    """The step as API.md writes it, from its form and the registry's declaration: required
+    fields always (empty if not filled in, for the validator to name), optional ones when
+    filled in; of two alternatives, the one filled in (else the declared default)."""
     data = form.cleaned_data
-    kind = data.get("type")
-    step = {"type": kind}
-    if kind in ("add_tag", "remove_tag"):
-        step["tag"] = data.get("tag", "")
-    elif kind == "assign":
-        if data.get("teammate"):
-            step["teammate"] = data["teammate"]
-        else:
-            step["team"] = data.get("team", "")
-            if data.get("round_robin"):
-                step["round_robin"] = True
-    elif kind == "snooze":
-        if data.get("until"):
-            step["until"] = data["until"]
-        else:
-            step["duration"] = data.get("duration", "")
-    elif kind == "set_priority":
-        step["priority"] = bool(data.get("priority"))
-    elif kind == "apply_sla":
-        step["sla"] = data.get("sla", "")
-    elif kind == "set_data":
-        step["key"] = data.get("key", "")
-        step["value"] = data.get("value", "")
-    elif kind in ("add_note", "send_message"):
-        step["body"] = data.get("body", "")
-    elif kind == "wait":
-        step["duration"] = data.get("duration", "")
-        if data.get("until_reply"):
-            step["until_reply"] = data["until_reply"]
-    elif kind == "run_workflow":
-        step["workflow"] = data.get("workflow", "")
-    elif kind == "collect_data":
-        step["body"] = data.get("body", "")
-        step["attribute"] = data.get("attribute", "")
-    elif kind == "handover":
-        for key in ("team", "teammate"):
-            if data.get(key):
-                step[key] = data[key]
-    elif kind == "reply_buttons":
-        step["body"] = data.get("body", "")
+    kind = steps.step_type(data.get("type"))
+    step = {"type": data.get("type")}
+    if kind is None:
+        return step
+    fields = kind.fields
+    rule = kind.one_of
+    if rule is not None and rule.exactly:
+        others = [name for name in rule.fields if name != rule.default]
+        chosen = next((name for name in others if data.get(name)), rule.default)
+        fields = [f for f in fields if f.name not in rule.fields or f.name == chosen]
+    for spec in fields:
+        value = data.get(spec.name)
+        if spec.only_with and spec.only_with[0] not in step:
+            continue  # round robin: only beside a team
+        if spec.kind == steps.BOOL:
+            if spec.required or value:
+                step[spec.name] = bool(value)
+        elif spec.required:
+            step[spec.name] = value if value is not None else ""
+        elif value:
+            step[spec.name] = value
     if form.paths is not None:
         step.update(form.paths.document(place, places))
-    elif kind == "branches":
-        step.update({"branches": [], "else": []})
-    elif kind == "apply_rules":
-        step["rules"] = []
-    elif kind == "reply_buttons":
-        step["buttons"] = []
+    elif kind.paths is not None:  # nested deeper than the builder shows: empty paths
+        step[kind.paths.key] = []
+        if kind.paths.has_else:
+            step["else"] = []
     return step
 
 
@@ -294,9 +281,8 @@ class PathsEditor:
     def __init__(self, prefix, kind, data=None, document=None, choices=None, depth=1):
         self.kind = kind
         document = document or {}
-        entries = document.get(
-            {"branches": "branches", "apply_rules": "rules", "reply_buttons": "buttons"}[kind], []
-        )
+        self.spec = steps.step_type(kind).paths
+        entries = document.get(self.spec.key, [])
         entries = [e for e in entries if isinstance(e, dict)]
         ensure_management(data, prefix)
         self.formset = PathFormSet(
@@ -310,13 +296,13 @@ class PathsEditor:
         for index, form in enumerate(self.formset.forms):
             entry = entries[index] if data is None else {}
             form.when = None
-            if kind != "reply_buttons":
+            if self.spec.kind == steps.RULE_PATHS:
                 form.when = RulesEditor(f"{form.prefix}-w", data, entry.get("when"))
             form.steps = StepsEditor(
                 f"{form.prefix}-s", data, entry.get("steps", []), choices, depth
             )
         self.otherwise = None
-        if kind == "branches":
+        if self.spec.has_else:
             self.otherwise = StepsEditor(
                 f"{prefix}-else", data, document.get("else", []), choices, depth
             )
@@ -331,15 +317,13 @@ class PathsEditor:
             yield from self.otherwise.forms()
 
     def document(self, place: str, places: dict) -> dict:
-        key = {"branches": "branches", "apply_rules": "rules", "reply_buttons": "buttons"}[
-            self.kind
-        ]
+        key = self.spec.key
         entries = []
         for form in (f for f in self.formset.forms if not _deleted(f)):
             entry_place = f"{place}.{key}[{len(entries)}]"
             places[entry_place] = form
             entry = {}
-            if self.kind == "reply_buttons":
+            if self.spec.kind == steps.BUTTONS:
                 entry["label"] = form.cleaned_data.get("label", "")
             else:
                 entry["when"] = form.when.document(f"{entry_place}.when", places)

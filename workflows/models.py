@@ -153,10 +153,6 @@ class WorkflowRun(models.Model):
     def __str__(self) -> str:
         return f"{self.workflow} on {self.conversation_id} ({self.status})"
 
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE
-
 
 class WorkflowLog(models.Model):
     """One line per step and per decision: the explanation shown in the timeline."""

@@ -1,20 +1,12 @@
-"""A read-only outline of a workflow document, one line per decision and step."""
+"""A read-only outline of a workflow document, one line per decision and step.
 
+Words come from the vocabulary (triggers, operators, matches) and the step registry
+(each step type's outline words); the step's own fields follow in brackets.
+"""
+
+from workflows import vocabulary
 from workflows.editor import value_to_text
-
-TRIGGER_WORDS = {
-    "customer_opened_conversation": "the customer opens a new conversation",
-    "customer_first_message": "the customer sends their first message",
-    "customer_any_message": "the customer sends any message",
-    "teammate_changed_state": "a teammate changes the state",
-    "teammate_replied": "a teammate replies",
-    "teammate_added_note": "a teammate adds a note",
-    "conversation_assigned": "the conversation is assigned",
-    "customer_unresponsive": "the customer is unresponsive",
-    "teammate_unresponsive": "a teammate is unresponsive",
-    "sla_missed": "an SLA target is missed",
-    "reusable": "another workflow runs it",
-}
+from workflows.engine.steps import BUTTONS, path_keys, step_type
 
 
 def rules_words(group) -> str:
@@ -27,28 +19,26 @@ def rules_words(group) -> str:
             parts.append(f"({rules_words(rule)})")
         elif isinstance(rule, dict):
             value = value_to_text(rule.get("value"))
-            operator = str(rule.get("operator", "")).replace("_", " ")
-            parts.append(f"{rule.get('attribute')} {operator} {value}".strip())
+            parts.append(vocabulary.rule_words(rule.get("attribute"), rule.get("operator"), value))
     return joiner.join(parts)
 
 
 def step_words(step) -> str:
-    kind = step.get("type")
-    details = {
-        key: value
-        for key, value in step.items()
-        if key not in ("type", "branches", "rules", "buttons", "else", "steps")
-    }
+    kind = step_type(step.get("type"))
+    head = kind.outline_words(step) if kind else str(step.get("type")).replace("_", " ")
+    nested = set(path_keys()) | {"type", "steps"}
+    details = {key: value for key, value in step.items() if key not in nested}
     shown = ", ".join(f"{key}: {value_to_text(value)}" for key, value in details.items())
-    return f"{kind.replace('_', ' ')}" + (f" ({shown})" if shown else "")
+    return head + (f" ({shown})" if shown else "")
 
 
 def outline(document: dict) -> str:
-    lines = [f"When {TRIGGER_WORDS.get(document.get('trigger'), document.get('trigger'))}"]
-    options = document.get("trigger_options") or {}
+    trigger = document.get("trigger")
+    lines = [f"When: {vocabulary.trigger_label(trigger)}"]
+    options = vocabulary.trigger_options_words(trigger, document.get("trigger_options"))
     if options:
-        lines[0] += " " + ", ".join(f"{k} {v}" for k, v in options.items())
-    frequency = document.get("frequency", "once").replace("_", " ")
+        lines[0] += f" ({options})"
+    frequency = vocabulary.FREQUENCY_WORDS.get(document.get("frequency", "once"), "")
     lines.append(f"  for {rules_words(document.get('audience'))} ({frequency})")
     _steps(document.get("steps") or [], 1, lines)
     return "\n".join(lines)
@@ -60,12 +50,17 @@ def _steps(steps, depth, lines):
         if not isinstance(step, dict):
             continue
         lines.append(f"{pad}{number}. {step_words(step)}")
-        for entry in step.get("branches", []) + step.get("rules", []):
-            lines.append(f"{pad}   if {rules_words(entry.get('when'))}:")
+        kind = step_type(step.get("type"))
+        if kind is None or kind.paths is None:
+            continue
+        for entry in step.get(kind.paths.key) or []:
+            if not isinstance(entry, dict):
+                continue
+            if kind.paths.kind == BUTTONS:
+                lines.append(f'{pad}   button "{entry.get("label")}":')
+            else:
+                lines.append(f"{pad}   if {rules_words(entry.get('when'))}:")
             _steps(entry.get("steps", []), depth + 2, lines)
-        if step.get("type") == "branches":
+        if kind.paths.has_else:
             lines.append(f"{pad}   otherwise:")
             _steps(step.get("else", []), depth + 2, lines)
-        for button in step.get("buttons", []):
-            lines.append(f'{pad}   button "{button.get("label")}":')
-            _steps(button.get("steps", []), depth + 2, lines)

@@ -8,12 +8,12 @@ from django.utils import timezone
 from conversations.models import SlaPolicy, Team, Teammate
 from workflows.catalog import bump_catalog_version
 from workflows.engine.definitions import (
-    CUSTOMER_FACING_STEPS,
     CompiledWorkflow,
     References,
     compile_definition,
 )
 from workflows.engine.errors import DefinitionError
+from workflows.engine.steps import path_keys, step_type
 from workflows.models import Workflow
 
 REORDER_NOT_A_PERMUTATION = "List every workflow of the trigger exactly once."
@@ -49,11 +49,14 @@ def _all_steps(steps):
         if not isinstance(step, dict):
             continue
         yield step
-        paths = [step.get(key) for key in ("branches", "rules", "buttons")]
-        for entry in (e for path in paths if isinstance(path, list) for e in path):
-            if isinstance(entry, dict):
-                yield from _all_steps(entry.get("steps"))
-        yield from _all_steps(step.get("else"))
+        for key in path_keys():  # the registry's: branches, rules, buttons, else
+            path = step.get(key)
+            if key == "else":
+                yield from _all_steps(path)
+                continue
+            for entry in path if isinstance(path, list) else []:
+                if isinstance(entry, dict):
+                    yield from _all_steps(entry.get("steps"))
 
 
 def _calls(steps) -> list[str]:
@@ -205,7 +208,10 @@ def _after_change(workflow: Workflow) -> None:
 
 
 def _has_customer_facing_step(steps) -> bool:
-    return any(step.get("type") in CUSTOMER_FACING_STEPS for step in _all_steps(steps))
+    return any(
+        (kind := step_type(step.get("type"))) is not None and kind.customer_facing
+        for step in _all_steps(steps)
+    )
 
 
 def refresh_customer_facing_flags() -> None:

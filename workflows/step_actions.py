@@ -1,5 +1,7 @@
-"""Carry out one background or customer-facing step through the conversation services."""
+"""Carry out one background or customer-facing step through the conversation services:
+the action of each step type, registered by name beside the registry's declaration."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -10,6 +12,7 @@ from conversations.actors import Actor
 from conversations.models import Conversation, SlaPolicy, Team, Teammate
 from workflows.engine.definitions import Step
 from workflows.engine.executor import StepFailed
+from workflows.engine.steps import step_type
 
 
 def find_teammate(username: str) -> Teammate:
@@ -59,74 +62,138 @@ def describe_assignment(assignee, team) -> str:
     )
 
 
+# The action of each step type the registry declares (workflows/engine/steps.py), by
+# name: action(conversation, step, common, now) -> what was done, in words. Flow steps
+# (branches, apply rules, wait, run workflow) are carried out by the executor itself.
+ACTIONS: dict[str, Callable] = {}
+
+
+def action(name: str):
+    """Register the function below as the action of the step type `name`."""
+    if step_type(name) is None:
+        raise ValueError(f"no step type {name!r} in the registry")
+
+    def register(function):
+        ACTIONS[name] = function
+        return function
+
+    return register
+
+
 def perform(conversation: Conversation, step: Step, acting: Actor, now: datetime) -> str:
     """Apply the step; return what was done in words. Raise StepFailed when it cannot be."""
+    act = ACTIONS.get(step.type)
+    if act is None:
+        raise StepFailed(f"unknown step type {step.type}")
     try:
-        return _perform(conversation, step, acting, now)
+        return act(conversation, step, {"conversation": conversation, "acting": acting}, now)
     except ValidationError as error:
         raise StepFailed(" ".join(error.messages)) from None
 
 
-def _perform(conversation, step: Step, acting: Actor, now) -> str:
+@action("add_tag")
+def _add_tag(conversation, step, common, now):
+    services.conversation_add_tag(name=step.args["tag"], **common)
+    return f'Tagged the conversation "{step.args["tag"]}"'
+
+
+@action("remove_tag")
+def _remove_tag(conversation, step, common, now):
+    services.conversation_remove_tag(name=step.args["tag"], **common)
+    return f'Removed the tag "{step.args["tag"]}"'
+
+
+@action("assign")
+def _assign(conversation, step, common, now):
+    assignee, team = assignment_target(step)
+    services.conversation_assign(assignee=assignee, team=team, **common)
+    return f"Assigned the conversation to {describe_assignment(assignee, team)}"
+
+
+@action("unassign")
+def _unassign(conversation, step, common, now):
+    services.conversation_unassign(**common)
+    return "Unassigned the conversation"
+
+
+@action("close")
+def _close(conversation, step, common, now):
+    services.conversation_close(**common)
+    return "Closed the conversation"
+
+
+@action("reopen")
+def _reopen(conversation, step, common, now):
+    services.conversation_reopen(**common)
+    return "Reopened the conversation"
+
+
+@action("snooze")
+def _snooze(conversation, step, common, now):
     args = step.args
-    kind = step.type
-    common = {"conversation": conversation, "acting": acting}
-    if kind == "add_tag":
-        services.conversation_add_tag(name=args["tag"], **common)
-        return f'Tagged the conversation "{args["tag"]}"'
-    if kind == "remove_tag":
-        services.conversation_remove_tag(name=args["tag"], **common)
-        return f'Removed the tag "{args["tag"]}"'
-    if kind == "assign":
-        assignee, team = assignment_target(step)
+    until = now + args["duration"] if args.get("duration") else args["until"]
+    services.conversation_snooze(until=until, **common)
+    return f"Snoozed the conversation until {until.isoformat(timespec='minutes')}"
+
+
+@action("set_priority")
+def _set_priority(conversation, step, common, now):
+    priority = step.args["priority"]
+    services.conversation_set_priority(priority=priority, **common)
+    return "Marked the conversation as priority" if priority else "Removed priority"
+
+
+@action("apply_sla")
+def _apply_sla(conversation, step, common, now):
+    policy = SlaPolicy.objects.filter(name__iexact=step.args["sla"]).first()
+    if policy is None:
+        raise StepFailed(f'no SLA policy named "{step.args["sla"]}"')
+    services.conversation_apply_sla(policy=policy, **common)
+    return f'Applied the SLA "{policy.name}"'
+
+
+@action("set_data")
+def _set_data(conversation, step, common, now):
+    key, value = step.args["key"], step.args["value"]
+    services.conversation_set_data(key=key, value=value, **common)
+    return f"Set {key} to {value!r}"
+
+
+@action("add_note")
+def _add_note(conversation, step, common, now):
+    services.conversation_add_note(body=step.args["body"], **common)
+    return "Added a note"
+
+
+@action("send_message")
+def _send_message(conversation, step, common, now):
+    services.conversation_bot_message(body=step.args["body"], **common)
+    return "Sent a message"
+
+
+@action("reply_buttons")
+def _reply_buttons(conversation, step, common, now):
+    labels = [label for label, _ in step.paths]
+    services.conversation_bot_message(body=step.args["body"], details={"buttons": labels}, **common)
+    return "Asked the customer to choose: " + ", ".join(f'"{label}"' for label in labels)
+
+
+@action("collect_data")
+def _collect_data(conversation, step, common, now):
+    attribute = step.args["attribute"]
+    services.conversation_bot_message(
+        body=step.args["body"], details={"collect": attribute}, **common
+    )
+    return f"Asked the customer for {attribute}"
+
+
+@action("handover")
+def _handover(conversation, step, common, now):
+    args = step.args
+    assignee = find_teammate(args["teammate"]) if args.get("teammate") else None
+    team = find_team(args["team"]) if args.get("team") else None
+    services.conversation_set_bot_inbox(in_bot_inbox=False, **common)  # no-op if out
+    if assignee or team:
         services.conversation_assign(assignee=assignee, team=team, **common)
-        return f"Assigned the conversation to {describe_assignment(assignee, team)}"
-    if kind == "unassign":
-        services.conversation_unassign(**common)
-        return "Unassigned the conversation"
-    if kind == "close":
-        services.conversation_close(**common)
-        return "Closed the conversation"
-    if kind == "reopen":
-        services.conversation_reopen(**common)
-        return "Reopened the conversation"
-    if kind == "snooze":
-        until = now + args["duration"] if args.get("duration") else args["until"]
-        services.conversation_snooze(until=until, **common)
-        return f"Snoozed the conversation until {until.isoformat(timespec='minutes')}"
-    if kind == "set_priority":
-        services.conversation_set_priority(priority=args["priority"], **common)
-        return "Marked the conversation as priority" if args["priority"] else "Removed priority"
-    if kind == "apply_sla":
-        policy = SlaPolicy.objects.filter(name__iexact=args["sla"]).first()
-        if policy is None:
-            raise StepFailed(f'no SLA policy named "{args["sla"]}"')
-        services.conversation_apply_sla(policy=policy, **common)
-        return f'Applied the SLA "{policy.name}"'
-    if kind == "set_data":
-        services.conversation_set_data(key=args["key"], value=args["value"], **common)
-        return f"Set {args['key']} to {args['value']!r}"
-    if kind == "add_note":
-        services.conversation_add_note(body=args["body"], **common)
-        return "Added a note"
-    if kind == "send_message":
-        services.conversation_bot_message(body=args["body"], **common)
-        return "Sent a message"
-    if kind == "reply_buttons":
-        labels = [label for label, _ in step.paths]
-        services.conversation_bot_message(body=args["body"], details={"buttons": labels}, **common)
-        return "Asked the customer to choose: " + ", ".join(f'"{label}"' for label in labels)
-    if kind == "collect_data":
-        services.conversation_bot_message(
-            body=args["body"], details={"collect": args["attribute"]}, **common
-        )
-        return f"Asked the customer for {args['attribute']}"
-    if kind == "handover":
-        assignee = find_teammate(args["teammate"]) if args.get("teammate") else None
-        team = find_team(args["team"]) if args.get("team") else None
-        services.conversation_set_bot_inbox(in_bot_inbox=False, **common)  # no-op if out
-        if assignee or team:
-            services.conversation_assign(assignee=assignee, team=team, **common)
-            return f"Handed the conversation over to {describe_assignment(assignee, team)}"
-        return "Handed the conversation over to the inbox"
-    raise StepFailed(f"unknown step type {kind}")
+        return f"Handed the conversation over to {describe_assignment(assignee, team)}"
+    return "Handed the conversation over to the inbox"

@@ -13,18 +13,20 @@ from config.parsers import JSONBodyError, parse_json_body
 from workflows import services
 from workflows.api import WorkflowFilter
 from workflows.engine.definitions import STATUSES, TRIGGERS
-from workflows.labels import TRIGGER_LABELS
 from workflows.models import Workflow
 from workflows.permissions import AdminRequiredMixin, TeammateRequiredMixin
+from workflows.vocabulary import STATUS_WORDS, trigger_label
 
 
 class WorkflowPageFilter(WorkflowFilter):
     """The API's filters with words for people."""
 
     status = filters.ChoiceFilter(
-        choices=[(s, s.title()) for s in STATUSES], empty_label="Any status"
+        choices=[(s, STATUS_WORDS[s]) for s in STATUSES], empty_label="Any status"
     )
-    trigger = filters.ChoiceFilter(choices=list(TRIGGER_LABELS.items()), empty_label="Any trigger")
+    trigger = filters.ChoiceFilter(
+        choices=[(t, trigger_label(t)) for t in TRIGGERS], empty_label="Any trigger"
+    )
     is_background = filters.BooleanFilter(
         label="Background",
         widget=forms.Select(
@@ -51,7 +53,7 @@ class WorkflowListView(TeammateRequiredMixin, TemplateView):
             members = [w for w in workflows if w.trigger == trigger]
             if members:
                 groups.append(
-                    {"trigger": trigger, "label": TRIGGER_LABELS[trigger], "workflows": members}
+                    {"trigger": trigger, "label": trigger_label(trigger), "workflows": members}
                 )
         return {
             **super().get_context_data(**kwargs),

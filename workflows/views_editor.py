@@ -12,7 +12,13 @@ from workflows import services
 from workflows.builder_templates import TEMPLATES
 from workflows.editor import WorkflowEditor, document_as_json, form_totals_problem
 from workflows.engine.errors import DefinitionError
-from workflows.forms import ATTRIBUTE_SUGGESTIONS, MAX_FORMS_PER_FORMSET, STEP_FIELDS, STEP_TYPES
+from workflows.forms import (
+    ATTRIBUTE_SUGGESTIONS,
+    MAX_FORMS_PER_FORMSET,
+    PATH_STEP_TYPES,
+    STEP_FIELDS,
+    STEP_TYPES,
+)
 from workflows.models import Workflow
 from workflows.outline import outline
 from workflows.permissions import AdminRequiredMixin, TeammateRequiredMixin
@@ -101,6 +107,7 @@ class EditorView(View):
             "workflow": workflow,
             "step_types": STEP_TYPES,
             "step_fields": STEP_FIELDS,
+            "path_step_types": sorted(PATH_STEP_TYPES),
             "templates": TEMPLATES,
             "outline": outline(workflow.document()) if workflow else None,
             "document_json": document_as_json(workflow.document()) if workflow else None,

@@ -14,8 +14,10 @@ from django.views.generic import TemplateView
 from conversations.models import Conversation, Part, PartType
 from workflows.dry_run import workflow_dry_run
 from workflows.engine.errors import DefinitionError
+from workflows.engine.steps import step_type
 from workflows.models import Workflow, WorkflowLog, WorkflowRun
 from workflows.permissions import TeammateRequiredMixin
+from workflows.vocabulary import operator_words, trigger_label
 
 # The test run's pick list: the newest conversations, each with the first words of its
 # last customer message (read as a short prefix, so a long message costs nothing).
@@ -35,28 +37,6 @@ MAX_NOT_MATCHED_SCANNED = 20_000
 NO_CONVERSATION = "Pick a conversation or enter its id."
 NOT_AN_ID = "Enter a conversation id: a whole number, such as 42."
 UNKNOWN_CONVERSATION = "No conversation has the id {id}."
-
-OPERATOR_WORDS = {
-    "is": "is",
-    "is_not": "is not",
-    "contains": "contains",
-    "not_contains": "does not contain",
-    "starts_with": "starts with",
-    "ends_with": "ends with",
-    "in": "is any of",
-    "not_in": "is none of",
-    "gt": "is greater than",
-    "gte": "is at least",
-    "lt": "is less than",
-    "lte": "is at most",
-    "is_set": "is set",
-    "is_unknown": "is unknown",
-    "before": "is before",
-    "after": "is after",
-    "more_than_days_ago": "is more than N days ago",
-    "less_than_days_ago": "is less than N days ago",
-}
-
 
 # --- test run ---------------------------------------------------------------------------
 
@@ -150,7 +130,7 @@ def rule_rows(rules: list[dict], depth: int) -> tuple[list[dict], list[bool]]:
                 {
                     "depth": depth,
                     "attribute": rule["attribute"],
-                    "operator": OPERATOR_WORDS.get(rule["operator"], rule["operator"]),
+                    "operator": operator_words(rule["operator"]),
                     "value": "" if unary else show(rule["value"]),
                     "actual": show(rule["actual"]),
                     "matched": matched,
@@ -171,7 +151,8 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
             chosen = step.get("matched", [])
             if chosen:
                 row["note"] = f"branch {chosen[0] + 1} matches"
-                rows.append(path_row(depth + 1, f"Branch {chosen[0] + 1}", chosen=True))
+                label = f"{path_label(step)} {chosen[0] + 1}"
+                rows.append(path_row(depth + 1, label, chosen=True))
             else:
                 row["note"] = "no branch matches: the else path runs"
                 rows.append(path_row(depth + 1, "Else", chosen=True))
@@ -185,12 +166,13 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
                 else "no entry matches: nothing runs"
             )
             for n, path in zip(chosen, paths, strict=True):
-                rows.append(path_row(depth + 1, f"Entry {n + 1}", chosen=True))
+                rows.append(path_row(depth + 1, f"{path_label(step)} {n + 1}", chosen=True))
                 rows.extend(step_rows(path, depth + 2))
         elif step["type"] == "reply_buttons":
             row["note"] = "the customer's choice picks the path"
             for button in paths:
-                rows.append(path_row(depth + 1, f"Button “{button['label']}”", chosen=False))
+                label = f"{path_label(step)} “{button['label']}”"
+                rows.append(path_row(depth + 1, label, chosen=False))
                 rows.extend(step_rows(button["steps"], depth + 2))
         elif step["type"] == "run_workflow":
             if paths:
@@ -199,6 +181,11 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
             else:
                 row["note"] = "that workflow is not live: its steps are not shown"
     return rows
+
+
+def path_label(step: dict) -> str:
+    """What the builder calls one path of the step: "Branch", "Rule entry", "Button"."""
+    return step_type(step["type"]).paths.path_label
 
 
 def path_row(depth: int, label: str, *, chosen: bool) -> dict:
@@ -216,7 +203,12 @@ class WorkflowTestRunView(TeammateRequiredMixin, TemplateView):
         form = TestRunForm(
             self.request.GET if submitted else None, choices=recent_conversation_choices()
         )
-        context = {**super().get_context_data(**kwargs), "workflow": workflow, "form": form}
+        context = {
+            **super().get_context_data(**kwargs),
+            "workflow": workflow,
+            "trigger_label": trigger_label(workflow.trigger),
+            "form": form,
+        }
         if submitted and form.is_valid():
             conversation = form.cleaned_data["picked"]
             context["conversation"] = conversation

@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("workflow-editor");
   if (!form) return;
   const stepFields = JSON.parse(document.getElementById("step-fields").textContent);
-  const withPaths = new Set(["branches", "apply_rules", "reply_buttons"]);
+  const withPaths = new Set(JSON.parse(document.getElementById("path-step-types").textContent));
 
   function showStepFields(step) {
     const select = step.querySelector(":scope > .step-head select");

@@ -6,8 +6,7 @@ import time
 import pytest
 
 from conversations import services
-from conversations.actors import Actor
-from conversations.models import Event
+from conversations.models import ActorType, Event
 from tests.factories import ContactFactory, SlaPolicyFactory, TeamFactory, TeammateFactory
 from tests.integration.conftest import wait_for
 from tests.workflows.helpers import make_workflow, runs_of, tag_names
@@ -156,4 +155,7 @@ def test_every_event_is_processed_once_when_a_worker_is_killed_mid_burst(celery_
 
     wait_for(all_processed, timeout=TIMEOUT_SECONDS, processes=celery_processes)
     assert_each_applied_once_in_order(conversations)
-    assert Actor  # the services above acted as the contacts themselves
+    # The messages sent above are the contacts' own: each was recorded as the contact's,
+    # so customer triggers fired on them (a workflow-made message would not trigger).
+    messages = Event.objects.filter(conversation__in=conversations, event_type="customer_message")
+    assert set(messages.values_list("actor_type", flat=True)) == {ActorType.CONTACT}

@@ -352,9 +352,9 @@ def test_it_marks_every_matching_entry_and_each_button_path():
 
     assert [(r["depth"], r.get("would") or r.get("path"), r.get("chosen")) for r in rows] == [
         (0, "run every matching entry", None),
-        (1, "Entry 1", True),
+        (1, "Rule entry 1", True),
         (2, "tag A", None),
-        (1, "Entry 3", True),
+        (1, "Rule entry 3", True),
         (2, "close", None),
         (0, "ask: Which?", None),
         (1, "Button “Sales”", False),

@@ -1,4 +1,5 @@
 """The workflow engine's decisions: plain Python over plain data, no models, no database.
 
-The ORM layer (`workflows.runtime`) loads, locks and saves around these modules.
+The ORM layer (`workflows/orchestrator.py`) loads, locks and saves around these modules;
+`workflows/step_actions.py` carries out the steps declared in `steps.py`.
 """

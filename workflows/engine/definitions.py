@@ -13,6 +13,35 @@ from conversations.durations import DURATION_FORMAT_MESSAGE, parse_duration
 from workflows.engine.errors import DefinitionError, ErrorCollector
 from workflows.engine.rules import MATCH_EVERYTHING, Group, compile_group
 
+# MAX_SNOOZE, MAX_TAG_LENGTH, MAX_WAIT and REPLY_KINDS lived here before the registry;
+# they stay importable from here.
+from workflows.engine.steps import (  # noqa: F401
+    BOOL,
+    CHOICE,
+    COLLECTABLE_ATTRIBUTES,
+    COLLECTED,
+    DATA_KEY,
+    DATA_VALUE,
+    DURATION,
+    MAX_BODY_LENGTH,
+    MAX_BUTTON_LABEL_LENGTH,
+    MAX_BUTTONS,
+    MAX_NAME_LENGTH,
+    MAX_SNOOZE,
+    MAX_TAG_LENGTH,
+    MAX_WAIT,
+    MOMENT,
+    NAME,
+    REPLY_KINDS,
+    RULE_PATHS,
+    STEP_TYPES,
+    TEXT,
+    WORKFLOW,
+    Field,
+    StepType,
+    step_type,
+)
+
 TRIGGERS = (
     "customer_opened_conversation",
     "customer_first_message",
@@ -29,43 +58,15 @@ TRIGGERS = (
 STATUSES = ("draft", "live", "paused")
 FREQUENCIES = ("once", "every_time")
 STATE_OPTIONS = ("closed", "snoozed", "open")
-REPLY_KINDS = ("customer", "teammate", "any")
-CUSTOMER_FACING_STEPS = {"send_message", "reply_buttons", "collect_data", "handover"}
-STEP_FIELDS = {
-    "add_tag": {"tag"},
-    "remove_tag": {"tag"},
-    "assign": {"teammate", "team", "round_robin"},
-    "unassign": set(),
-    "close": set(),
-    "reopen": set(),
-    "snooze": {"duration", "until"},
-    "set_priority": {"priority"},
-    "apply_sla": {"sla"},
-    "set_data": {"key", "value"},
-    "add_note": {"body"},
-    "wait": {"duration", "until_reply"},
-    "branches": {"branches", "else"},
-    "apply_rules": {"rules"},
-    "run_workflow": {"workflow"},
-    "send_message": {"body"},
-    "reply_buttons": {"body", "buttons"},
-    "collect_data": {"body", "attribute"},
-    "handover": {"team", "teammate"},
-}
-COLLECTABLE_ATTRIBUTES = ("email", "name", "plan")
+# Step types come from the registry (workflows/engine/steps.py).
+CUSTOMER_FACING_STEPS = frozenset(name for name, kind in STEP_TYPES.items() if kind.customer_facing)
+STEP_FIELDS = {name: kind.keys for name, kind in STEP_TYPES.items()}
 CUSTOM_KEY = re.compile(r"^custom\.[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
-MAX_NAME_LENGTH = 200
-MAX_BODY_LENGTH = 10_000
-MAX_TAG_LENGTH = 64
 MAX_STEPS_PER_PATH = 100
 # Paths nest inside branches, apply-rules entries and buttons at most this deep (the
 # builder shows 4); checked before descending, so no document can exhaust the stack.
 MAX_STEP_DEPTH = 10
 STEPS_TOO_DEEP = f"Steps nest at most {MAX_STEP_DEPTH} deep (branches, rules, buttons)."
-MAX_BUTTONS = 10
-MAX_BUTTON_LABEL_LENGTH = 100
-MAX_WAIT = timedelta(days=30)
-MAX_SNOOZE = timedelta(days=365)
 MAX_UNRESPONSIVE_AFTER = timedelta(days=30)
 
 
@@ -79,7 +80,8 @@ class Step:
 
     @property
     def customer_facing(self) -> bool:
-        return self.type in CUSTOMER_FACING_STEPS
+        kind = step_type(self.type)
+        return kind is not None and kind.customer_facing
 
 
 @dataclass(frozen=True)
@@ -289,29 +291,56 @@ class _Context:
             self.depth -= 1
 
     def step(self, doc, place) -> Step | None:
+        """Check one step against its declaration in the registry (workflows/engine/steps.py):
+        unknown keys, the one-of rule between alternative fields, each field by its kind,
+        then its nested paths."""
         if not isinstance(doc, dict):
             self.errors.add(place, 'A step is an object with a "type".')
             return None
-        kind = doc.get("type")
-        if not isinstance(kind, str) or kind not in STEP_FIELDS:
-            self.errors.add(f"{place}.type", f"Unknown step type {kind!r}.")
+        kind = step_type(doc.get("type"))
+        if kind is None:
+            self.errors.add(f"{place}.type", f"Unknown step type {doc.get('type')!r}.")
             return None
-        for key in set(doc) - STEP_FIELDS[kind] - {"type"}:
-            self.errors.add(f"{place}.{key}", f"A {kind} step has no field {key!r}.")
-        if kind in CUSTOMER_FACING_STEPS:
+        for key in set(doc) - kind.keys - {"type"}:
+            self.errors.add(f"{place}.{key}", f"A {kind.name} step has no field {key!r}.")
+        if kind.customer_facing:
             self.customer_facing = True
-        check = getattr(self, f"_{kind}", None)
-        args = {}
+        fields = kind.fields
+        if (rule := kind.one_of) is not None:
+            given = [
+                name
+                for name in rule.fields
+                if (name in doc if rule.by_key else doc.get(name) not in (None, ""))
+            ]
+            if rule.exactly and len(given) != 1:
+                self.errors.add(place, rule.message)
+                return Step(kind.name)
+            if not rule.exactly and len(given) > 1:
+                self.errors.add(place, rule.message)
+            if rule.exactly:  # only the alternative given is read
+                fields = [f for f in fields if f.name not in rule.fields or f.name in given]
+        args = {f.name: self.field(f, doc, place) for f in fields}
         paths, otherwise = (), ()
-        if check is not None:
-            result = check(doc, place)
-            if isinstance(result, tuple):
-                args, paths, otherwise = result
-            elif result is not None:
-                args = result
-        return Step(kind, args, paths, otherwise)
+        if kind.paths is not None:
+            paths, otherwise = self.paths(kind, doc, place)
+        return Step(kind.name, args, paths, otherwise)
 
-    # --- field checks -----------------------------------------------------------------
+    # --- field checks, one per field kind --------------------------------------------
+
+    def field(self, spec: Field, doc: dict, place: str):
+        check = {
+            TEXT: self._text_field,
+            NAME: self._name_field,
+            WORKFLOW: self._workflow_field,
+            BOOL: self._bool_field,
+            DURATION: self._duration_field,
+            MOMENT: self._moment_field,
+            CHOICE: self._choice_field,
+            DATA_KEY: self._data_key_field,
+            DATA_VALUE: self._data_value_field,
+            COLLECTED: self._collected_field,
+        }[spec.kind]
+        return check(spec, doc, place)
 
     def text(self, doc, key, place, *, limit=MAX_BODY_LENGTH, required=True) -> str | None:
         value = doc.get(key)
@@ -330,79 +359,107 @@ class _Context:
             self.errors.add(f"{place}.{key}", f'No {what} named "{name}".')
         return name
 
-    def _add_tag(self, doc, place):
-        return {"tag": self.text(doc, "tag", place, limit=MAX_TAG_LENGTH)}
+    def _text_field(self, spec, doc, place):
+        limit = spec.max_length or MAX_BODY_LENGTH
+        return self.text(doc, spec.name, place, limit=limit, required=spec.required)
 
-    _remove_tag = _add_tag
+    def _name_field(self, spec, doc, place):
+        known = getattr(self.refs, spec.refers_to)
+        return self.reference(doc, spec.name, place, known, spec.what, required=spec.required)
 
-    def _assign(self, doc, place):
-        named = [key for key in ("teammate", "team") if doc.get(key) not in (None, "")]
-        if len(named) != 1:
-            self.errors.add(place, "Assign to a teammate or to a team (one of them).")
-            return {}
-        round_robin = doc.get("round_robin", False)
-        if not isinstance(round_robin, bool):
-            self.errors.add(f"{place}.round_robin", "true or false.")
-        elif round_robin and named != ["team"]:
-            self.errors.add(f"{place}.round_robin", "Round robin assigns within a team.")
-        if named == ["team"]:
-            team = self.reference(doc, "team", place, self.refs.teams, "team")
-            return {"team": team, "round_robin": round_robin is True}
-        return {"teammate": self.reference(doc, "teammate", place, self.refs.teammates, "teammate")}
+    def _workflow_field(self, spec, doc, place):
+        name = self.reference(doc, spec.name, place, set(self.refs.reusables), "reusable workflow")
+        if name is not None:
+            self.calls.add(name.casefold())
+            info = self.refs.reusables.get(name.casefold())
+            if info is not None and info[0]:
+                self.customer_facing = True
+        return name
 
-    def _snooze(self, doc, place):
-        if ("duration" in doc) == ("until" in doc):
-            self.errors.add(place, "Snooze for a duration or until a time (one of them).")
-            return {}
-        if "duration" in doc:
-            return {
-                "duration": _duration(doc["duration"], f"{place}.duration", self.errors, MAX_SNOOZE)
-            }
-        until = doc["until"]
+    def _bool_field(self, spec, doc, place):
+        value = doc.get(spec.name) if spec.required else doc.get(spec.name, False)
+        if not isinstance(value, bool):
+            self.errors.add(f"{place}.{spec.name}", "true or false.")
+        elif value and spec.only_with and doc.get(spec.only_with[0]) in (None, ""):
+            self.errors.add(f"{place}.{spec.name}", spec.only_with[1])
+        return value is True
+
+    def _duration_field(self, spec, doc, place):
+        if not spec.required and doc.get(spec.name) is None:
+            return None
+        return _duration(doc.get(spec.name), f"{place}.{spec.name}", self.errors, spec.maximum)
+
+    def _moment_field(self, spec, doc, place):
+        until = doc.get(spec.name)
+        if until is None and not spec.required:
+            return None
         try:
             moment = datetime.fromisoformat(until) if isinstance(until, str) else None
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None:
             self.errors.add(
-                f"{place}.until", 'A date and time with a zone: "2026-12-24T09:00:00+00:00".'
+                f"{place}.{spec.name}", 'A date and time with a zone: "2026-12-24T09:00:00+00:00".'
             )
         elif problem := validation.moment_problem(moment):
             # PostgreSQL stores year 10000 in UTC, but Python cannot read it back.
-            self.errors.add(f"{place}.until", problem)
+            self.errors.add(f"{place}.{spec.name}", problem)
             moment = None
-        return {"until": moment}
+        return moment
 
-    def _set_priority(self, doc, place):
-        if not isinstance(doc.get("priority"), bool):
-            self.errors.add(f"{place}.priority", "true or false.")
-        return {"priority": doc.get("priority") is True}
+    def _choice_field(self, spec, doc, place):
+        value = doc.get(spec.name)
+        if value is None and not spec.required:
+            return None
+        values = [choice for choice, _ in spec.choices]
+        if value not in values:
+            words = ", ".join(values[:-1]) + f" or {values[-1]}"
+            self.errors.add(f"{place}.{spec.name}", f"Use {words}.")
+        return value
 
-    def _apply_sla(self, doc, place):
-        return {"sla": self.reference(doc, "sla", place, self.refs.slas, "SLA policy")}
+    def _data_key_field(self, spec, doc, place):
+        key = doc.get(spec.name)
+        longest = (spec.max_length or 64) - 1
+        if not isinstance(key, str) or not re.match(
+            rf"^[A-Za-z_][A-Za-z0-9_\-]{{0,{longest}}}$", key
+        ):
+            self.errors.add(
+                f"{place}.{spec.name}",
+                f"A key of letters, digits, _ and - (at most {spec.max_length or 64}).",
+            )
+        return key
 
-    def _set_data(self, doc, place):
-        key = doc.get("key")
-        if not isinstance(key, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$", key):
-            self.errors.add(f"{place}.key", "A key of letters, digits, _ and - (at most 64).")
-        value = doc.get("value")
+    def _data_value_field(self, spec, doc, place):
+        value = doc.get(spec.name)
         # The service's own check (conversations.validation), so what saves also runs.
         problem = validation.attribute_value_problem(value)
         if problem:
-            self.errors.add(f"{place}.value", problem)
-        return {"key": key, "value": value}
+            self.errors.add(f"{place}.{spec.name}", problem)
+        return value
 
-    def _add_note(self, doc, place):
-        return {"body": self.text(doc, "body", place)}
+    def _collected_field(self, spec, doc, place):
+        attribute = doc.get(spec.name)
+        if attribute not in COLLECTABLE_ATTRIBUTES and not (
+            isinstance(attribute, str) and CUSTOM_KEY.match(attribute)
+        ):
+            self.errors.add(
+                f"{place}.{spec.name}",
+                f'Collect {", ".join(COLLECTABLE_ATTRIBUTES)} or a "custom.<key>" attribute.',
+            )
+        return attribute
 
-    _send_message = _add_note
+    # --- nested paths, one check per path kind ------------------------------------------
 
-    def _wait(self, doc, place):
-        duration = _duration(doc.get("duration"), f"{place}.duration", self.errors, MAX_WAIT)
-        until_reply = doc.get("until_reply")
-        if until_reply is not None and until_reply not in REPLY_KINDS:
-            self.errors.add(f"{place}.until_reply", "Use customer, teammate or any.")
-        return {"duration": duration, "until_reply": until_reply}
+    def paths(self, kind: StepType, doc: dict, place: str) -> tuple[tuple, tuple]:
+        key = kind.paths.key
+        if kind.paths.kind == RULE_PATHS:
+            paths = self._rule_paths(doc.get(key), f"{place}.{key}")
+        else:
+            paths = self._buttons(doc.get(key), f"{place}.{key}")
+        otherwise = ()
+        if kind.paths.has_else:
+            otherwise = self.nested_path(doc.get("else", []), f"{place}.else")
+        return paths, otherwise
 
     def only_keys(self, doc: dict, allowed: set[str], place: str) -> None:
         """Refuse keys a branch, rule or button does not have (they used to be stored and
@@ -425,34 +482,15 @@ class _Context:
             paths.append((when, self.nested_path(entry.get("steps", []), f"{entry_place}.steps")))
         return tuple(paths)
 
-    def _branches(self, doc, place):
-        paths = self._rule_paths(doc.get("branches"), f"{place}.branches")
-        otherwise = self.nested_path(doc.get("else", []), f"{place}.else")
-        return {}, paths, otherwise
-
-    def _apply_rules(self, doc, place):
-        return {}, self._rule_paths(doc.get("rules"), f"{place}.rules"), ()
-
-    def _run_workflow(self, doc, place):
-        name = self.reference(doc, "workflow", place, set(self.refs.reusables), "reusable workflow")
-        if name is not None:
-            self.calls.add(name.casefold())
-            info = self.refs.reusables.get(name.casefold())
-            if info is not None and info[0]:
-                self.customer_facing = True
-        return {"workflow": name}
-
-    def _reply_buttons(self, doc, place):
-        body = self.text(doc, "body", place)
-        buttons = doc.get("buttons")
+    def _buttons(self, buttons, place):
         if not isinstance(buttons, list) or not buttons:
-            self.errors.add(f"{place}.buttons", "Add at least one button.")
-            return {"body": body}, (), ()
+            self.errors.add(place, "Add at least one button.")
+            return ()
         if len(buttons) > MAX_BUTTONS:
-            self.errors.add(f"{place}.buttons", f"At most {MAX_BUTTONS} buttons.")
+            self.errors.add(place, f"At most {MAX_BUTTONS} buttons.")
         paths, labels = [], set()
         for index, button in enumerate(buttons):
-            button_place = f"{place}.buttons[{index}]"
+            button_place = f"{place}[{index}]"
             if not isinstance(button, dict):
                 self.errors.add(button_place, 'An object: {"label": "...", "steps": [...]}.')
                 continue
@@ -464,27 +502,7 @@ class _Context:
             paths.append(
                 (label, self.nested_path(button.get("steps", []), f"{button_place}.steps"))
             )
-        return {"body": body}, tuple(paths), ()
-
-    def _collect_data(self, doc, place):
-        attribute = doc.get("attribute")
-        if attribute not in COLLECTABLE_ATTRIBUTES and not (
-            isinstance(attribute, str) and CUSTOM_KEY.match(attribute)
-        ):
-            self.errors.add(
-                f"{place}.attribute", 'Collect email, name, plan or a "custom.<key>" attribute.'
-            )
-        return {"body": self.text(doc, "body", place), "attribute": attribute}
-
-    def _handover(self, doc, place):
-        if doc.get("team") not in (None, "") and doc.get("teammate") not in (None, ""):
-            self.errors.add(place, "Hand over to a team or a teammate, not both.")
-        return {
-            "team": self.reference(doc, "team", place, self.refs.teams, "team", required=False),
-            "teammate": self.reference(
-                doc, "teammate", place, self.refs.teammates, "teammate", required=False
-            ),
-        }
+        return tuple(paths)
 
     def check_cycles(self) -> None:
         """A reusable workflow must not reach itself through run_workflow steps."""

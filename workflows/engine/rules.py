@@ -80,10 +80,6 @@ def attribute_type(attribute: str) -> str | None:
     return None
 
 
-def is_known_attribute(attribute: str) -> bool:
-    return isinstance(attribute, str) and attribute_type(attribute) is not None
-
-
 # --- value parsing (at compile time) -------------------------------------------------
 
 

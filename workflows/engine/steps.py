@@ -1,0 +1,343 @@
+"""Every step type, declared once: its fields (kind, bounds, builder label), its label,
+whether it is customer-facing, the paths it holds, and its words for the dry run and
+the outline.
+
+Everything else looks step types up here: the validator (`definitions.py`, one check per
+field kind), the builder's form and editor (`forms.py`, `editor.py`), the outline, the
+dry run, the OpenAPI schema's step list and the services' walk over nested steps. The
+change a step makes is its action, registered by name in `workflows/step_actions.py`;
+the executor carries out the flow steps (marked `flow`) itself.
+
+Adding a step type whose fields are of the kinds below: one `register(StepType(...))`
+here and one `@action(...)` in step_actions (tests/workflows/test_step_registry.py then
+checks it end to end). A new field kind also needs its check (`definitions._Context`),
+its form field (`forms._form_field`) and its schema (`config/openapi._field_schema`); a
+new flow step (one that moves the run's cursor or waits) needs the executor.
+Pure data: no models, no Django.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from workflows.vocabulary import REPLY_KIND_WORDS
+
+MAX_NAME_LENGTH = 200
+MAX_BODY_LENGTH = 10_000
+MAX_TAG_LENGTH = 64
+MAX_DATA_KEY_LENGTH = 64
+MAX_BUTTONS = 10
+MAX_BUTTON_LABEL_LENGTH = 100
+MAX_WAIT = timedelta(days=30)
+MAX_SNOOZE = timedelta(days=365)
+REPLY_KINDS = ("customer", "teammate", "any")
+COLLECTABLE_ATTRIBUTES = ("email", "name", "plan")
+
+# Field kinds: each has one check in definitions.py and one builder form field in forms.py.
+TEXT = "text"  # required text, stripped, at most `max_length`
+NAME = "name"  # the name of a teammate, team or SLA policy (`refers_to`), compared casefolded
+WORKFLOW = "workflow"  # the name of a reusable workflow: the workflow runs it
+BOOL = "bool"
+DURATION = "duration"  # "30m", "2h" … up to `maximum`
+MOMENT = "moment"  # an ISO date and time with a zone
+CHOICE = "choice"  # one of `choices`
+DATA_KEY = "data_key"  # a conversation data key
+DATA_VALUE = "data_value"  # any JSON value the conversation can hold
+COLLECTED = "collected"  # email, name, plan or custom.<key>: what a customer is asked for
+
+# Path kinds: branch and apply-rules entries ({"when", "steps"}), or buttons ({"label", "steps"}).
+RULE_PATHS = "rule_paths"
+BUTTONS = "buttons"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    required: bool = True
+    label: str = ""  # the builder's label; "" for the name capitalised
+    help: str = ""
+    max_length: int | None = None
+    maximum: timedelta | None = None
+    refers_to: str = ""  # NAME: References' set (teammates, teams, slas)
+    what: str = ""  # NAME: what the error calls it ("No SLA policy named …")
+    choices: tuple = ()  # CHOICE: (value, words) pairs
+    lines: int = 1  # TEXT: rows of the builder's text box
+    only_with: tuple = ()  # BOOL: (field, message): may be true only beside that field
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """Two alternative fields: exactly one of them (or, with `exactly=False`, at most one)."""
+
+    fields: tuple
+    message: str
+    exactly: bool = True
+    by_key: bool = False  # the key is there (even empty), rather than it has a value
+    default: str = ""  # which one the builder writes when neither is filled in
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The nested paths a step holds: its document key, kind and what the pages call one."""
+
+    key: str
+    kind: str
+    path_label: str
+    has_else: bool = False  # an else path runs when no entry matches
+    first_match_only: bool = False  # only the first matching entry runs (else all of them)
+
+
+@dataclass(frozen=True)
+class StepType:
+    name: str
+    label: str
+    would: Callable[[dict], str]  # the dry run: what the step would do, from its checked args
+    fields: tuple = ()
+    customer_facing: bool = False
+    one_of: OneOf | None = None
+    paths: Paths | None = None
+    flow: bool = False  # carried out by the executor itself (no action)
+    outline: Callable[[dict], str] | None = None  # the outline from the document step
+    fields_by_name: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        self.fields_by_name.update({f.name: f for f in self.fields})
+
+    @property
+    def keys(self) -> set:
+        """The document keys a step of this type may have, besides `type`."""
+        keys = set(self.fields_by_name)
+        if self.paths is not None:
+            keys |= {self.paths.key, "else"} if self.paths.has_else else {self.paths.key}
+        return keys
+
+    @property
+    def form_fields(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def builder_label(self) -> str:
+        return f"{self.label} (customer-facing)" if self.customer_facing else self.label
+
+    def outline_words(self, step: dict) -> str:
+        if self.outline is not None:
+            return self.outline(step)
+        return self.label[0].lower() + self.label[1:]
+
+
+STEP_TYPES: dict[str, StepType] = {}
+
+
+def register(step_type: StepType) -> StepType:
+    if step_type.name in STEP_TYPES:
+        raise ValueError(f"step type {step_type.name!r} is registered twice")
+    STEP_TYPES[step_type.name] = step_type
+    return step_type
+
+
+def step_type(name) -> StepType | None:
+    return STEP_TYPES.get(name) if isinstance(name, str) else None
+
+
+def path_keys() -> tuple:
+    """Every document key that holds nested paths (branches, rules, buttons, else)."""
+    keys = []
+    for kind in STEP_TYPES.values():
+        if kind.paths is not None:
+            keys += [kind.paths.key] + (["else"] if kind.paths.has_else else [])
+    return tuple(dict.fromkeys(keys))
+
+
+# --- shared fields ------------------------------------------------------------------------
+
+TAG = Field("tag", TEXT, max_length=MAX_TAG_LENGTH)
+BODY = Field("body", TEXT, max_length=MAX_BODY_LENGTH, lines=2)
+TEAMMATE = Field("teammate", NAME, refers_to="teammates", what="teammate")
+TEAM = Field("team", NAME, refers_to="teams", what="team")
+DURATION_HELP = '"45s", "30m", "2h", "1d"'
+
+
+def _quoted(value) -> str:
+    return f'"{value}"'
+
+
+def _assign_words(args) -> str:
+    whom = f'teammate "{args["teammate"]}"' if args.get("teammate") else f'team "{args["team"]}"'
+    return f"assign to {whom}" + (" (round robin)" if args.get("round_robin") else "")
+
+
+# --- the step types, in the builder's order -------------------------------------------------
+
+register(
+    StepType(
+        "add_tag",
+        "Add tag",
+        fields=(TAG,),
+        would=lambda a: f"tag the conversation {_quoted(a['tag'])}",
+    )
+)
+register(
+    StepType(
+        "remove_tag",
+        "Remove tag",
+        fields=(TAG,),
+        would=lambda a: f"remove the tag {_quoted(a['tag'])}",
+    )
+)
+register(
+    StepType(
+        "assign",
+        "Assign",
+        fields=(
+            TEAMMATE,
+            TEAM,
+            Field(
+                "round_robin",
+                BOOL,
+                required=False,
+                label="Round robin",
+                only_with=("team", "Round robin assigns within a team."),
+            ),
+        ),
+        one_of=OneOf(
+            ("teammate", "team"), "Assign to a teammate or to a team (one of them).", default="team"
+        ),
+        would=_assign_words,
+    )
+)
+register(StepType("unassign", "Unassign", would=lambda a: "unassign the conversation"))
+register(StepType("close", "Close", would=lambda a: "close the conversation"))
+register(StepType("reopen", "Reopen", would=lambda a: "reopen the conversation"))
+register(
+    StepType(
+        "snooze",
+        "Snooze",
+        fields=(
+            Field("duration", DURATION, maximum=MAX_SNOOZE, help=DURATION_HELP),
+            Field("until", MOMENT, help="2026-12-24T09:00:00+00:00"),
+        ),
+        one_of=OneOf(
+            ("duration", "until"),
+            "Snooze for a duration or until a time (one of them).",
+            by_key=True,
+            default="duration",
+        ),
+        would=lambda a: "snooze the conversation",
+    )
+)
+register(
+    StepType(
+        "set_priority",
+        "Mark priority",
+        fields=(Field("priority", BOOL, label="Priority"),),
+        would=lambda a: "mark as priority" if a["priority"] else "remove priority",
+    )
+)
+register(
+    StepType(
+        "apply_sla",
+        "Apply SLA",
+        fields=(Field("sla", NAME, label="SLA policy", refers_to="slas", what="SLA policy"),),
+        would=lambda a: f"apply the SLA {_quoted(a['sla'])}",
+    )
+)
+register(
+    StepType(
+        "set_data",
+        "Set conversation data",
+        fields=(Field("key", DATA_KEY, max_length=MAX_DATA_KEY_LENGTH), Field("value", DATA_VALUE)),
+        would=lambda a: f"set {a['key']} to {a['value']!r}",
+    )
+)
+register(StepType("add_note", "Add note", fields=(BODY,), would=lambda a: "add an internal note"))
+register(
+    StepType(
+        "wait",
+        "Wait",
+        flow=True,
+        fields=(
+            Field("duration", DURATION, maximum=MAX_WAIT, help=DURATION_HELP),
+            Field(
+                "until_reply",
+                CHOICE,
+                required=False,
+                label="End early when",
+                choices=tuple((kind, REPLY_KIND_WORDS[kind]) for kind in REPLY_KINDS),
+            ),
+        ),
+        would=lambda a: "wait, then continue",
+    )
+)
+register(
+    StepType(
+        "branches",
+        "Branches",
+        flow=True,
+        paths=Paths("branches", RULE_PATHS, "Branch", has_else=True, first_match_only=True),
+        would=lambda a: "take the first matching branch",
+    )
+)
+register(
+    StepType(
+        "apply_rules",
+        "Apply rules",
+        flow=True,
+        paths=Paths("rules", RULE_PATHS, "Rule entry"),
+        would=lambda a: "run every matching entry",
+    )
+)
+register(
+    StepType(
+        "run_workflow",
+        "Run reusable workflow",
+        flow=True,
+        fields=(Field("workflow", WORKFLOW, label="Reusable workflow"),),
+        would=lambda a: f"continue in {_quoted(a['workflow'])}",
+    )
+)
+register(
+    StepType(
+        "send_message",
+        "Send message",
+        customer_facing=True,
+        fields=(BODY,),
+        would=lambda a: f"send the message: {a['body']}",
+    )
+)
+register(
+    StepType(
+        "reply_buttons",
+        "Reply buttons",
+        customer_facing=True,
+        fields=(BODY,),
+        paths=Paths("buttons", BUTTONS, "Button"),
+        would=lambda a: f"ask: {a['body']} (then wait for a choice)",
+    )
+)
+register(
+    StepType(
+        "collect_data",
+        "Collect data",
+        customer_facing=True,
+        fields=(
+            BODY,
+            Field(
+                "attribute", COLLECTED, help=f"{', '.join(COLLECTABLE_ATTRIBUTES)} or custom.<key>"
+            ),
+        ),
+        would=lambda a: f"ask for {a['attribute']} (then wait for the answer)",
+    )
+)
+register(
+    StepType(
+        "handover",
+        "Hand over to the inbox",
+        customer_facing=True,
+        fields=(replace(TEAM, required=False), replace(TEAMMATE, required=False)),
+        one_of=OneOf(
+            ("team", "teammate"), "Hand over to a team or a teammate, not both.", exactly=False
+        ),
+        would=lambda a: "hand over to the inbox",
+    )
+)
