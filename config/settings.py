@@ -112,6 +112,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # CACHE_URL=redis://host:6379/1 every worker shares them. django-axes keeps the login
 # lock-outs in the database, shared anyway.
 CACHES = caches_from_url(env_str("CACHE_URL", ""))
+# Which conversations have a task on its way (conversations/dispatch.py: coalescing).
+# Shared by the web server and the workers: the CACHE_URL Redis, or without it a folder
+# under VAR_DIR (one host, as `make run`; on several hosts set CACHE_URL).
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["dispatch"] = {**CACHES["default"], "KEY_PREFIX": "dispatch"}
+else:
+    CACHES["dispatch"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "dispatch-cache"),
+        # Past this many files the cache drops a third of them: a dropped marker only
+        # costs a task that finds nothing to do.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "conversations.Teammate"
@@ -267,6 +280,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# How long a conversation counts as queued once its task is sent: neither its new events
+# nor the sweeps send it again meanwhile (the task clears it when it starts). Longer than
+# a task waits in the queue under load; a task the broker lost is sent again by the
+# sweep after at most this long.
+QUEUED_MARKER_SECONDS = env_int("QUEUED_MARKER_SECONDS", 30)
 # How long an event may wait for its dispatched task before the sweep sends it again.
 EVENT_REDISPATCH_AFTER = timedelta(seconds=env_int("EVENT_REDISPATCH_AFTER_SECONDS", 5))
 # How often the sweeps run; bounds how late a lost task or timer can be.

@@ -10,14 +10,20 @@ REDISPATCH_BATCH_SIZE = 500
 
 @shared_task(name="workflows.process_conversation_events", **TASK_RETRY_POLICY)
 def process_conversation_events_task(conversation_id: int) -> int:
+    from conversations.dispatch import queued_clear
     from workflows.orchestrator import process_conversation_events
 
+    # Before anything is read: an event committed from now on sends this task again.
+    queued_clear(process_conversation_events_task, conversation_id)
     return process_conversation_events(conversation_id)
 
 
 def dispatch_conversations(rows) -> list[int]:
     """Send the process task for each distinct conversation of `rows` (one batch), except
-    those parked after failures until their retry time (workflows/failures.py)."""
+    those parked after failures until their retry time (workflows/failures.py) and those
+    whose task is queued and not started yet (conversations/dispatch.py). Returns the
+    conversations found, sent or not (the sweeps carry on after the last of them)."""
+    from conversations.dispatch import queued_clear, queued_mark
     from workflows.failures import parked_conversation_ids
 
     parked = parked_conversation_ids(timezone.now())
@@ -27,8 +33,16 @@ def dispatch_conversations(rows) -> list[int]:
         .values_list("conversation_id", flat=True)
         .distinct()[:REDISPATCH_BATCH_SIZE]
     )
+    task = process_conversation_events_task
     for conversation_id in conversation_ids:
-        process_conversation_events_task.delay(conversation_id)
+        if not queued_mark(task, conversation_id):
+            continue  # sent and not started yet: it will read these rows
+        try:
+            # At once, whatever a web request's back-off says: this is the retry.
+            task.delay(conversation_id)
+        except Exception:
+            queued_clear(task, conversation_id)
+            raise
     return conversation_ids
 
 
