@@ -10,12 +10,31 @@ REDISPATCH_BATCH_SIZE = 500
 
 @shared_task(name="workflows.process_conversation_events", **TASK_RETRY_POLICY)
 def process_conversation_events_task(conversation_id: int) -> int:
-    from conversations.dispatch import queued_clear
-    from workflows.orchestrator import process_conversation_events
+    """Process the conversation, and with it, in the same transaction, other ready ones
+    when there is a backlog (workflows/consumer.py); a full batch sends the consumer."""
+    from conversations.dispatch import queued_clear, send_unless_queued
+    from workflows.consumer import CONSUMER_BATCH_SIZE, process_batch
 
     # Before anything is read: an event committed from now on sends this task again.
     queued_clear(process_conversation_events_task, conversation_id)
-    return process_conversation_events(conversation_id)
+    handled, claimed = process_batch(conversation_id)
+    if claimed >= CONSUMER_BATCH_SIZE:
+        send_unless_queued(consume_ready_conversations_task, "all")
+    return handled
+
+
+@shared_task(name="workflows.consume_ready_conversations", **TASK_RETRY_POLICY)
+def consume_ready_conversations_task(key: str = "all") -> int:
+    """Drain the backlog batch by batch (workflows/consumer.py); sends itself again while
+    batches come back full, so other tasks get their turn in between."""
+    from conversations.dispatch import queued_clear, send_unless_queued
+    from workflows.consumer import consume_ready_conversations
+
+    queued_clear(consume_ready_conversations_task, key)
+    handled, more = consume_ready_conversations()
+    if more:
+        send_unless_queued(consume_ready_conversations_task, key)
+    return handled
 
 
 def dispatch_conversations(rows) -> list[int]:

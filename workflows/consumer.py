@@ -1,0 +1,127 @@
+"""The outbox consumer: ready conversations claimed in batches, many events per transaction.
+
+A conversation is *ready* when it has unprocessed events and is not parked after
+failures (workflows/failures.py). One batch is one transaction:
+
+1. lock the conversation the task was sent for, waiting for it as the per-conversation
+   task always did (§6.6: its events are processed under its lock, oldest first);
+2. claim up to CONSUMER_BATCH_SIZE - 1 other ready conversations, oldest pending event
+   first, with `SELECT … FOR UPDATE SKIP LOCKED`: a conversation another worker holds is
+   skipped, never waited for, so two batches cannot deadlock and never share one;
+3. process each in its own savepoint (`process_locked_conversation`): a poison
+   conversation rolls back alone and its failure is recorded; the others stand;
+4. commit. A worker that dies before the commit loses nothing: the transaction rolls
+   back, the locks go, and another worker (or the sweep) takes the conversations again.
+
+With no backlog step 2 finds nothing and costs one query. Under a burst one task takes
+a whole batch, and the tasks sent for the other conversations find nothing left; when a
+batch is full, `consume_ready_conversations_task` drains the rest batch by batch.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from conversations.models import Conversation, Event
+from workflows import failures as processing_failures
+
+logger = logging.getLogger(__name__)
+
+# Conversations per transaction. Their rows stay locked until the commit (a teammate's
+# reply to one of them waits for it), so a batch is kept to well under a second: at
+# ~2 ms an event, 10 conversations with a burst of 20 messages each take ~0.4 s.
+CONSUMER_BATCH_SIZE = 10
+# Candidates read per claim: several times the batch, so conversations other workers
+# hold (skipped) still leave enough to fill it.
+CLAIM_CANDIDATES_FACTOR = 4
+# Batches one consume task runs before it sends itself again (lets other tasks in).
+BATCHES_PER_TASK = 20
+
+# What `_lock_for_processing` reads with the row: the processor needs them all.
+PROCESSING_RELATED = ("contact__company", "assignee", "team", "processing_failure")
+
+
+def _locking(queryset):
+    # `of=self`: the joined rows (contact, team, …) are read, not locked.
+    return queryset.select_related(*PROCESSING_RELATED).order_by("pk")
+
+
+def claim_ready_conversations(limit: int, *, exclude: int | None = None) -> list[Conversation]:
+    """Lock up to `limit` ready conversations no other transaction holds (call inside
+    one): oldest pending event first, returned in id order."""
+    if limit <= 0:
+        return []
+    pending = Event.objects.filter(processed_at__isnull=True)
+    if exclude is not None:
+        pending = pending.exclude(conversation_id=exclude)
+    candidates = (
+        pending.values("conversation_id")
+        .annotate(oldest=Min("id"))
+        .order_by("oldest")
+        .values("conversation_id")[: limit * CLAIM_CANDIDATES_FACTOR]
+    )
+    parked = processing_failures.parked_conversation_ids(timezone.now())
+    claimed = _locking(
+        Conversation.objects.filter(pk__in=candidates)
+        .exclude(pk__in=parked)
+        .select_for_update(of=("self",), skip_locked=True)
+    )[:limit]
+    return list(claimed)
+
+
+def process_batch(conversation_id: int | None = None, *, size: int | None = None):
+    """Process one batch (steps above); return (events handled, conversations claimed).
+
+    The error of `conversation_id` itself, if any, is raised after the commit (as the
+    per-conversation task raised it); those of the others are logged (and recorded as
+    their failures). The database's passing trouble rolls the whole batch back and is
+    raised: the task retries it.
+    """
+    size = size or CONSUMER_BATCH_SIZE
+    own_error = None
+    handled = 0
+    with transaction.atomic():
+        conversations = []
+        if conversation_id is not None:
+            own = _locking(
+                Conversation.objects.select_for_update(of=("self",)).filter(pk=conversation_id)
+            ).first()
+            if own is not None:
+                conversations.append(own)
+        conversations += claim_ready_conversations(
+            size - len(conversations), exclude=conversation_id
+        )
+        for conversation in sorted(conversations, key=lambda c: c.pk):
+            handled_here, error = _process_one(conversation)
+            handled += handled_here
+            if error is not None and conversation.pk == conversation_id:
+                own_error = error
+    if own_error is not None:
+        raise own_error
+    return handled, len(conversations)
+
+
+def _process_one(conversation: Conversation):
+    from workflows.orchestrator import process_locked_conversation
+
+    try:
+        return process_locked_conversation(conversation), None
+    except Exception as error:
+        if processing_failures.is_transient(error):
+            raise  # the whole batch rolls back; the task's retry policy takes over
+        logger.exception("Processing conversation %s failed in a batch", conversation.pk)
+        return 0, error
+
+
+def consume_ready_conversations(*, batches: int = BATCHES_PER_TASK) -> tuple[int, bool]:
+    """Process batches until one is not full or `batches` ran; return (events handled,
+    whether a full batch suggests more are waiting)."""
+    handled = 0
+    for _ in range(batches):
+        handled_here, claimed = process_batch()
+        handled += handled_here
+        if claimed < CONSUMER_BATCH_SIZE:
+            return handled, False
+    return handled, True
