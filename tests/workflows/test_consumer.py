@@ -64,9 +64,10 @@ def test_one_task_processes_a_backlog_in_its_transaction_with_two_locking_reads(
         event_ids = [run.event_id for run in runs_of(conversation)]
         assert len(event_ids) == 3
         assert event_ids == sorted(event_ids)
-    locking = [q["sql"] for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
-    # Its own conversation, then the others in one claim (not one lock each).
-    assert len(locking) == 2
+    if connection.features.has_select_for_update:  # SQLite locks the whole file instead
+        locking = [q["sql"] for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
+        # Its own conversation, then the others in one claim (not one lock each).
+        assert len(locking) == 2
 
 
 def test_with_no_backlog_a_task_takes_its_own_conversation_only(tagger):
