@@ -49,7 +49,7 @@ def unprocessed():
     return Event.objects.filter(processed_at__isnull=True)
 
 
-def test_one_task_processes_a_backlog_in_its_transaction_with_two_locking_reads(tagger):
+def test_one_task_processes_a_backlog_in_its_transaction_with_one_locking_read(tagger):
     conversations = backlog(5)
 
     with CaptureQueriesContext(connection) as captured:
@@ -66,15 +66,21 @@ def test_one_task_processes_a_backlog_in_its_transaction_with_two_locking_reads(
         assert event_ids == sorted(event_ids)
     if connection.features.has_select_for_update:  # SQLite locks the whole file instead
         locking = [q["sql"] for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
-        # Its own conversation, then the others in one claim (not one lock each).
-        assert len(locking) == 2
+        # Its own conversation and the others in one claim (not one lock each).
+        assert len(locking) == 1
 
 
-def test_with_no_backlog_a_task_takes_its_own_conversation_only(tagger):
-    [conversation] = backlog(1)
+def test_with_no_backlog_a_task_costs_what_processing_its_conversation_costs(tagger):
+    warm_up, first, second = backlog(3, messages=2)
+    orchestrator.process_conversation_events(warm_up.pk)  # catalog compiled, tag id known
+    with CaptureQueriesContext(connection) as alone:
+        assert orchestrator.process_conversation_events(first.pk) == 4
 
-    assert process_conversation_events_task.run(conversation.pk) == 5
+    with CaptureQueriesContext(connection) as task:
+        assert process_conversation_events_task.run(second.pk) == 4
+
     assert not unprocessed().exists()
+    assert len(task) == len(alone)
 
 
 def test_a_poison_conversation_rolls_back_alone(tagger, monkeypatch):
@@ -181,3 +187,22 @@ def test_a_conversation_another_worker_holds_is_skipped_not_waited_for(tagger):
 
     assert set(unprocessed().values_list("conversation_id", flat=True)) == {held.pk}
     assert tag_names(free) == ["Seen"]
+
+
+def test_a_poison_conversation_alone_rolls_back_and_is_recorded(tagger, monkeypatch):
+    [poison] = backlog(1)
+
+    def fail(self):
+        self.conversation.title = "half done"
+        self.conversation.save(update_fields=["title"])
+        raise RuntimeError("bad data")
+
+    monkeypatch.setattr(orchestrator.ConversationProcessor, "run", fail)
+
+    with pytest.raises(RuntimeError, match="bad data"):
+        process_conversation_events_task.run(poison.pk)
+
+    assert Conversation.objects.get(pk=poison.pk).title != "half done"
+    assert unprocessed().count() == 4
+    failure = ProcessingFailure.objects.get()
+    assert (failure.conversation_id, failure.failures) == (poison.pk, 1)
