@@ -1,9 +1,9 @@
 import logging
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.worker.consumer import Consumer as CeleryConsumer
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, close_old_connections
 from kombu.transport import TRANSPORT_ALIASES
 
 # filesystem:// (the embedded default) writes its messages atomically: see config/broker.py.
@@ -41,6 +41,18 @@ class Consumer(CeleryConsumer):
 
             connection.close = close_tolerating_collected_transport
         super().on_connection_error_after_connected(exc)
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def close_old_database_connections(sender=None, **kwargs):
+    """Each task is to a worker what a request is to the web server: before and after
+    it, close a connection past CONN_MAX_AGE or broken by an error, and have a kept one
+    health-checked before its next query (what Django does on request_started and
+    request_finished). Celery's fix-up leaves connections open (CELERY_DB_REUSE_MAX).
+    Not for a task run inline: it runs inside its caller's transaction."""
+    if not getattr(getattr(sender, "request", None), "is_eager", False):
+        close_old_connections()
 
 
 app = Celery("config")

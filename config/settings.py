@@ -89,6 +89,9 @@ TEMPLATES = [
     },
 ]
 
+# Connections live up to CONN_MAX_AGE seconds, in web requests and in Celery tasks alike
+# (config/celery.py); before a request's or a task's first query a kept connection is
+# checked (CONN_HEALTH_CHECKS), so one a database restart dropped is replaced at once.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -109,6 +112,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # CACHE_URL=redis://host:6379/1 every worker shares them. django-axes keeps the login
 # lock-outs in the database, shared anyway.
 CACHES = caches_from_url(env_str("CACHE_URL", ""))
+# Which conversations have a task on its way (conversations/dispatch.py: coalescing).
+# Shared by the web server and the workers: the CACHE_URL Redis, or without it a folder
+# under VAR_DIR (one host, as `make run`; on several hosts set CACHE_URL).
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["dispatch"] = {**CACHES["default"], "KEY_PREFIX": "dispatch"}
+else:
+    CACHES["dispatch"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "dispatch-cache"),
+        # Past this many files the cache drops a third of them: a dropped marker only
+        # costs a task that finds nothing to do.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "conversations.Teammate"
@@ -255,10 +271,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Workers keep their database connection from one task to the next. Celery's Django
+# fix-up closes it after every task unless this is set: a new PostgreSQL session per task
+# (6–7 ms, issue 12). With it, the fix-up closes only every this many tasks, and
+# CONN_MAX_AGE and the health checks above decide per task (config/celery.py).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# How long a conversation counts as queued once its task is sent: neither its new events
+# nor the sweeps send it again meanwhile (the task clears it when it starts). Longer than
+# a task waits in the queue under load; a task the broker lost is sent again by the
+# sweep after at most this long.
+QUEUED_MARKER_SECONDS = env_int("QUEUED_MARKER_SECONDS", 30)
 # How long an event may wait for its dispatched task before the sweep sends it again.
 EVENT_REDISPATCH_AFTER = timedelta(seconds=env_int("EVENT_REDISPATCH_AFTER_SECONDS", 5))
 # How often the sweeps run; bounds how late a lost task or timer can be.

@@ -56,3 +56,60 @@ def send_or_leave_to_sweep(task, args: tuple, eta=None) -> bool:
         )
         return False
     return True
+
+
+# --- coalescing: a conversation already queued is not queued again -------------------
+#
+# A marker per (task, key) in the "dispatch" cache (shared by the web server and the
+# workers: Redis with CACHE_URL, else a folder under VAR_DIR) says "a task is on its
+# way". It is added when the task is sent and deleted when the task starts, before the
+# task reads anything: a change committed after that start sends a new task; a change
+# committed before it is read by the task that started. The marker expires after
+# QUEUED_MARKER_SECONDS, so a task the broker lost holds nothing back for longer: the
+# sweeps send it again then. A cache that fails counts as "not queued" (one task too
+# many, never one too few).
+
+
+def _markers():
+    from django.core.cache import caches
+
+    return caches["dispatch"]
+
+
+def _marker_key(task, key) -> str:
+    return f"queued:{task.name}:{key}"
+
+
+def queued_mark(task, key) -> bool:
+    """Mark `task(key)` as queued; False when it already was (then send nothing)."""
+    from django.conf import settings
+
+    try:
+        return _markers().add(_marker_key(task, key), 1, timeout=settings.QUEUED_MARKER_SECONDS)
+    except Exception:  # the cache is away: send, a duplicate task finds nothing to do
+        logger.warning("Could not mark %s(%r) as queued; sending it anyway.", task.name, key)
+        return True
+
+
+def queued_clear(task, key) -> None:
+    """The task has started: from now on a new change must send it again."""
+    try:
+        _markers().delete(_marker_key(task, key))
+    except Exception:  # the marker expires on its own
+        logger.warning("Could not clear the queued marker of %s(%r).", task.name, key)
+
+
+def send_unless_queued(task, key) -> bool:
+    """Send `task(key)` unless it is queued already; True when it was sent now."""
+    if not queued_mark(task, key):
+        return False
+    if not send_or_leave_to_sweep(task, (key,)):
+        queued_clear(task, key)  # not queued after all: the sweep must be free to send it
+        return False
+    return True
+
+
+def enqueue_coalesced_on_commit(task, key) -> None:
+    """`enqueue_on_commit(task, key)`, except when `task(key)` is queued already and has
+    not started yet (the marker is checked after the commit, see above)."""
+    transaction.on_commit(lambda: send_unless_queued(task, key))

@@ -513,6 +513,25 @@ def conversation_snoozed_at(conversation: Conversation) -> datetime | None:
 # --- tags, priority, SLA, data -----------------------------------------------------------
 
 
+# Tag ids by lower-cased name, per process: adding a known tag needs no `SELECT tag`. An
+# entry can go stale (the tag renamed or deleted, or created in a transaction that rolled
+# back): the link INSERT re-checks id and name in the same statement and, when it inserts
+# nothing, the tag is looked up again. Cleared when it grows past this many names.
+TAG_ID_CACHE_SIZE = 10_000
+_tag_ids: dict[str, tuple[int, str]] = {}
+
+
+def tag_id_cache_clear() -> None:
+    _tag_ids.clear()
+
+
+def _remember_tag(tag: Tag) -> Tag:
+    if len(_tag_ids) >= TAG_ID_CACHE_SIZE:
+        _tag_ids.clear()
+    _tag_ids[tag.name.lower()] = (tag.pk, tag.name)
+    return tag
+
+
 def _tag_named(text: str) -> Tag | None:
     # Lower(name) is what the unique index holds: this lookup uses it.
     return Tag.objects.alias(lower_name=Lower("name")).filter(lower_name=text.lower()).first()
@@ -523,27 +542,86 @@ def tag_get_or_create(name: str) -> Tag:
     text = validation.clean_tag_name(name)
     tag = _tag_named(text)
     if tag is not None:
-        return tag
+        return _remember_tag(tag)
     try:
         with transaction.atomic():
-            return Tag.objects.create(name=text)
+            return _remember_tag(Tag.objects.create(name=text))
     except IntegrityError:
         # Another transaction created it between our read and our insert.
-        return _tag_named(text)
+        return _remember_tag(_tag_named(text))
+
+
+def conversation_tags(conversation: Conversation) -> dict[str, tuple[int, str]]:
+    """The locked conversation's tags, {lower-cased name: (id, name)}: read once per
+    transaction, then kept up to date by the tag services.
+
+    Kept on the instance, which is valid only while its row lock is held: dropped when
+    the transaction commits. Every link is written under the conversation's lock (by the
+    services below), so nothing else changes the set meanwhile; a tag deleted meanwhile
+    reads as still there until the commit, as if the deletion came after.
+    """
+    tags = conversation.__dict__.get("_tags_by_name")
+    if tags is None:
+        tags = {
+            name.lower(): (tag_id, name)
+            for tag_id, name in Tag.objects.filter(conversations=conversation.pk)
+            .order_by()
+            .values_list("id", "name")
+        }
+        conversation._tags_by_name = tags
+        transaction.on_commit(lambda: conversation.__dict__.pop("_tags_by_name", None))
+    return tags
+
+
+def _link_tag(conversation: Conversation, tag_id: int, name: str) -> bool:
+    """Link the tag if it still exists under this name; False when it does not (stale)."""
+    connection = transaction.get_connection()
+    # Plain SQL: the ORM has no INSERT … SELECT. Table names come from the models.
+    links = connection.ops.quote_name(Conversation.tags.through._meta.db_table)
+    tags = connection.ops.quote_name(Tag._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {links} (conversation_id, tag_id) "
+            f"SELECT %s, id FROM {tags} WHERE id = %s AND LOWER(name) = %s",
+            [conversation.pk, tag_id, name.lower()],
+        )
+        return cursor.rowcount == 1
+
+
+def _forget_prefetched_tags(conversation: Conversation) -> None:
+    # What `conversation.tags.add()/remove()` do: a prefetched list is no longer true.
+    getattr(conversation, "_prefetched_objects_cache", {}).pop("tags", None)
 
 
 def conversation_add_tag(
     *, conversation: Conversation | int, name: str, acting: Actor
 ) -> Conversation:
+    """Tag the conversation (the tag created when new). A tag it already has costs no
+    query once its tags were read in this transaction; a known tag costs no `SELECT tag`."""
     text = validation.clean_tag_name(name)
     now = timezone.now()
     with transaction.atomic(savepoint=False):
-        tag = tag_get_or_create(text)
         conversation = _locked(conversation)
-        links = Conversation.tags.through.objects
-        if links.filter(conversation_id=conversation.pk, tag_id=tag.pk).exists():
+        tags = conversation_tags(conversation)
+        key = text.lower()
+        if key in tags:
             return conversation
-        links.create(conversation_id=conversation.pk, tag_id=tag.pk)
+        cached = _tag_ids.get(key)
+        if cached is None or not _link_tag(conversation, *cached):
+            _tag_ids.pop(key, None)
+            tag = tag_get_or_create(text)
+            if tag.name.lower() in tags:
+                return conversation  # a different lower-casing, the same tag
+            if not _link_tag(conversation, tag.pk, tag.name):
+                # Deleted between our read and our insert: make it again.
+                tag = tag_get_or_create(text)
+                Conversation.tags.through.objects.create(
+                    conversation_id=conversation.pk, tag_id=tag.pk
+                )
+            cached = (tag.pk, tag.name)
+        tag_id, tag_name = cached
+        tags[key] = tags[tag_name.lower()] = cached
+        _forget_prefetched_tags(conversation)
         _save(conversation)
         _record(
             conversation,
@@ -551,8 +629,8 @@ def conversation_add_tag(
             part_type=PartType.TAG_ADDED,
             event_type=EventType.TAG_ADDED,
             now=now,
-            details={"tag": tag.name},
-            payload={"tag": tag.name, "tag_id": tag.pk},
+            details={"tag": tag_name},
+            payload={"tag": tag_name, "tag_id": tag_id},
         )
     return conversation
 
@@ -560,14 +638,21 @@ def conversation_add_tag(
 def conversation_remove_tag(
     *, conversation: Conversation | int, name: str, acting: Actor
 ) -> Conversation:
+    """Untag the conversation; a tag it does not have costs no query once its tags were
+    read in this transaction."""
     text = validation.clean_tag_name(name)
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
-        tag = conversation.tags.filter(name__iexact=text).first()
-        if tag is None:
+        tags = conversation_tags(conversation)
+        found = tags.pop(text.lower(), None)
+        if found is None:
             return conversation
-        conversation.tags.remove(tag)
+        tag_id, tag_name = found
+        Conversation.tags.through.objects.filter(
+            conversation_id=conversation.pk, tag_id=tag_id
+        ).delete()
+        _forget_prefetched_tags(conversation)
         _save(conversation)
         _record(
             conversation,
@@ -575,8 +660,8 @@ def conversation_remove_tag(
             part_type=PartType.TAG_REMOVED,
             event_type=EventType.TAG_REMOVED,
             now=now,
-            details={"tag": tag.name},
-            payload={"tag": tag.name, "tag_id": tag.pk},
+            details={"tag": tag_name},
+            payload={"tag": tag_name, "tag_id": tag_id},
         )
     return conversation
 

@@ -35,10 +35,12 @@ def fresh_office_hours():
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Each test starts with an empty cache: the API's failed-token counts live there."""
-    from django.core.cache import cache
+    """Each test starts with an empty cache: the API's failed-token counts live there;
+    and with no conversation marked as queued (conversations/dispatch.py)."""
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["dispatch"].clear()
 
 
 @pytest.fixture

@@ -110,9 +110,12 @@ class WorkflowRun(models.Model):
     ACTIVE = (Status.RUNNING, Status.WAITING)
 
     # PROTECT: workflows are archived, never deleted; a run and its log are history.
-    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="runs")
+    workflow = models.ForeignKey(
+        Workflow, on_delete=models.PROTECT, related_name="runs", db_index=False
+    )
+    # Indexed by run_conv_workflow (and the workflow by run_workflow_started).
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="workflow_runs"
+        Conversation, on_delete=models.CASCADE, related_name="workflow_runs", db_index=False
     )
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="started_runs"
@@ -148,6 +151,16 @@ class WorkflowRun(models.Model):
                 name="run_timer_due",
             ),
             models.Index(fields=["workflow", "started_at"], name="run_workflow_started"),
+            # The processor reads a conversation's active runs on every event: straight
+            # to them, not through all its finished ones. Small: finished runs drop out.
+            models.Index(
+                fields=["conversation"],
+                condition=models.Q(status__in=["running", "waiting"]),
+                name="run_active_by_conv",
+            ),
+            # Which workflows ran before on a conversation (frequency "once"): read from
+            # the index alone. Also serves the conversation foreign key.
+            models.Index(fields=["conversation", "workflow"], name="run_conv_workflow"),
         ]
 
     def __str__(self) -> str:
@@ -172,11 +185,18 @@ class WorkflowLog(models.Model):
         NOT_MATCHED = "not_matched", "Targeting did not match"
         CHAIN_CUT = "chain_cut", "Chain of workflow events cut"
 
+    # Both indexed by the composite indexes below, which lead with them: one index less
+    # to write per log row.
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="workflow_logs"
+        Conversation, on_delete=models.CASCADE, related_name="workflow_logs", db_index=False
     )
     workflow = models.ForeignKey(
-        Workflow, null=True, blank=True, on_delete=models.PROTECT, related_name="logs"
+        Workflow,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="logs",
+        db_index=False,
     )
     run = models.ForeignKey(
         WorkflowRun, null=True, blank=True, on_delete=models.CASCADE, related_name="logs"

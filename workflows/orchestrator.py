@@ -120,6 +120,34 @@ def process_conversation_events(conversation_id: int) -> int:
     return handled
 
 
+def process_locked_conversation(conversation: Conversation, *, savepoint: bool = True) -> int:
+    """`process_conversation_events` for a conversation the caller has locked in its own
+    transaction (with `_lock_for_processing`'s related rows), e.g. one of a batch the
+    outbox consumer claimed (workflows/consumer.py).
+
+    In a savepoint: an error rolls back this conversation's work only, is recorded as
+    its failure (after the rollback, in the caller's transaction) unless it is the
+    database's passing trouble, and is raised for the caller to decide. Without one
+    (`savepoint=False`, two queries less) an error dooms the caller's transaction: the
+    caller rolls back and records the failure itself.
+    """
+    conversation._row_locked = True
+    try:
+        with transaction.atomic(savepoint=savepoint):
+            failure = getattr(conversation, "processing_failure", None)
+            if failure is not None and failure.retry_at > timezone.now():
+                return 0
+            with _processing(conversation.pk):
+                handled = ConversationProcessor(conversation).run()
+            if failure is not None:
+                failure.delete()
+    except Exception as error:
+        if savepoint and not processing_failures.is_transient(error):
+            processing_failures.processing_failure_record(conversation.pk, error)
+        raise
+    return handled
+
+
 def interrupt_runs_of_workflow(workflow, reason: str) -> int:
     """End every active run of a workflow being archived, inside the caller's transaction.
 

@@ -1,4 +1,4 @@
-from conversations.dispatch import enqueue_on_commit
+from conversations.dispatch import enqueue_coalesced_on_commit
 
 
 def dispatch_event_on_commit(sender, instance, created, **kwargs):
@@ -13,4 +13,5 @@ def dispatch_event_on_commit(sender, instance, created, **kwargs):
         # takes the event before it commits, no task needed.
         note_new_event()
     else:
-        enqueue_on_commit(process_conversation_events_task, instance.conversation_id)
+        # Not when the conversation is queued already: that task will read this event.
+        enqueue_coalesced_on_commit(process_conversation_events_task, instance.conversation_id)

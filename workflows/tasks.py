@@ -10,14 +10,39 @@ REDISPATCH_BATCH_SIZE = 500
 
 @shared_task(name="workflows.process_conversation_events", **TASK_RETRY_POLICY)
 def process_conversation_events_task(conversation_id: int) -> int:
-    from workflows.orchestrator import process_conversation_events
+    """Process the conversation, and with it, in the same transaction, other ready ones
+    when there is a backlog (workflows/consumer.py); a full batch sends the consumer."""
+    from conversations.dispatch import queued_clear, send_unless_queued
+    from workflows.consumer import CONSUMER_BATCH_SIZE, process_batch
 
-    return process_conversation_events(conversation_id)
+    # Before anything is read: an event committed from now on sends this task again.
+    queued_clear(process_conversation_events_task, conversation_id)
+    handled, claimed = process_batch(conversation_id)
+    if claimed >= CONSUMER_BATCH_SIZE:
+        send_unless_queued(consume_ready_conversations_task, "all")
+    return handled
+
+
+@shared_task(name="workflows.consume_ready_conversations", **TASK_RETRY_POLICY)
+def consume_ready_conversations_task(key: str = "all") -> int:
+    """Drain the backlog batch by batch (workflows/consumer.py); sends itself again while
+    batches come back full, so other tasks get their turn in between."""
+    from conversations.dispatch import queued_clear, send_unless_queued
+    from workflows.consumer import consume_ready_conversations
+
+    queued_clear(consume_ready_conversations_task, key)
+    handled, more = consume_ready_conversations()
+    if more:
+        send_unless_queued(consume_ready_conversations_task, key)
+    return handled
 
 
 def dispatch_conversations(rows) -> list[int]:
     """Send the process task for each distinct conversation of `rows` (one batch), except
-    those parked after failures until their retry time (workflows/failures.py)."""
+    those parked after failures until their retry time (workflows/failures.py) and those
+    whose task is queued and not started yet (conversations/dispatch.py). Returns the
+    conversations found, sent or not (the sweeps carry on after the last of them)."""
+    from conversations.dispatch import queued_clear, queued_mark
     from workflows.failures import parked_conversation_ids
 
     parked = parked_conversation_ids(timezone.now())
@@ -27,8 +52,16 @@ def dispatch_conversations(rows) -> list[int]:
         .values_list("conversation_id", flat=True)
         .distinct()[:REDISPATCH_BATCH_SIZE]
     )
+    task = process_conversation_events_task
     for conversation_id in conversation_ids:
-        process_conversation_events_task.delay(conversation_id)
+        if not queued_mark(task, conversation_id):
+            continue  # sent and not started yet: it will read these rows
+        try:
+            # At once, whatever a web request's back-off says: this is the retry.
+            task.delay(conversation_id)
+        except Exception:
+            queued_clear(task, conversation_id)
+            raise
     return conversation_ids
 
 

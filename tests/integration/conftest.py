@@ -18,6 +18,9 @@ from django.db import connection
 from config.celery import app as celery_app
 
 STOP_TIMEOUT_SECONDS = 20  # a warm shutdown before we kill
+# A task the broker lost holds its conversation back this long at most (coalescing,
+# conversations/dispatch.py), in the test process and the ones it starts alike.
+QUEUED_MARKER_SECONDS = 10
 
 
 def database_url_of_test_database() -> str:
@@ -44,6 +47,7 @@ class CeleryProcesses:
             # Fast sweeps, so a lost task is picked up within the test's patience.
             "SWEEP_INTERVAL_SECONDS": "1",
             "EVENT_REDISPATCH_AFTER_SECONDS": "2",
+            "QUEUED_MARKER_SECONDS": str(QUEUED_MARKER_SECONDS),
         }
 
     def start(self, name: str, *arguments: str) -> subprocess.Popen:
@@ -94,9 +98,10 @@ class CeleryProcesses:
 
 
 @pytest.fixture
-def celery_processes(transactional_db, tmp_path):
+def celery_processes(transactional_db, tmp_path, settings):
     """Tasks go to the broker (not inline) and real processes take them."""
     celery_app.conf.task_always_eager = False
+    settings.QUEUED_MARKER_SECONDS = QUEUED_MARKER_SECONDS
     processes = CeleryProcesses(tmp_path)
     yield processes
     processes.stop_all()

@@ -235,6 +235,7 @@ class TestTaskNames:
 
         assert ours == {
             "workflows.process_conversation_events",
+            "workflows.consume_ready_conversations",
             "workflows.redispatch_unprocessed_events",
             "workflows.fire_due_timers",
         }
