@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("conversations", "0005_clamp_far_dates"),
-        ("workflows", "0007_clamp_far_dates"),
+        ("workflows", "0008_one_timer_table"),
     ]
 
     operations = [
