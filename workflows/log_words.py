@@ -32,15 +32,17 @@ def targeting_words(failures: list) -> str:
     return "targeting rule did not match: " + "; ".join(failure_words(f) for f in failures)
 
 
-def skip_reason(details: dict) -> str:
-    """Why a workflow did not start: 'frequency: it already ran once …'."""
+def skip_reason(details: dict, *, now: bool = False) -> str:
+    """Why a workflow did not start: 'frequency: it already ran once …'. With `now`,
+    as the dry run says it of the conversation as it is ("is active")."""
     rule = details.get("rule", "targeting")
     if rule == "frequency":
         return "frequency: it already ran once on this conversation"
     if rule == "customer_facing":
         if details.get("other_started"):
             return f'lower priority than "{details["other"]}", which started'
-        return f'another customer-facing workflow, "{details["other"]}", was active'
+        tense = "is" if now else "was"
+        return f'another customer-facing workflow, "{details["other"]}", {tense} active'
     return targeting_words(details.get("failures", []))
 
 

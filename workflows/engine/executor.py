@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from workflows.engine.definitions import Step, steps_at
+from workflows.engine.planner import find_reusable
 
 # A run that takes this many steps in one go is looping (reusable workflows, branches).
 MAX_STEPS_PER_ADVANCE = 500
@@ -132,14 +133,7 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         )
         return None
     if kind == "run_workflow":
-        target = next(
-            (
-                w
-                for w in workflows.values()
-                if w.name.casefold() == step.args["workflow"].casefold()
-            ),
-            None,
-        )
+        target = find_reusable(workflows.values(), step.args["workflow"])
         if target is None:
             raise StepFailed(f'no reusable workflow named "{step.args["workflow"]}"')
         run.cursor.append(frame(target.id, []))
