@@ -64,7 +64,6 @@ def _processing(conversation_id: int):
     """While set, new events of this conversation need no task: this loop takes them."""
     previous = getattr(_state, "conversation_id", None)
     _state.conversation_id = conversation_id
-    _state.new_events = 0
     try:
         yield
     finally:
@@ -73,16 +72,6 @@ def _processing(conversation_id: int):
 
 def is_processing(conversation_id: int) -> bool:
     return getattr(_state, "conversation_id", None) == conversation_id
-
-
-def note_new_event() -> None:
-    """The signal receiver counts events written during processing: the loop's cue."""
-    _state.new_events = getattr(_state, "new_events", 0) + 1
-
-
-def _take_new_events() -> int:
-    count, _state.new_events = getattr(_state, "new_events", 0), 0
-    return count
 
 
 def process_conversation_events(conversation_id: int) -> int:
@@ -189,12 +178,15 @@ class ConversationProcessor:
         self.message = None
         self.current_run = None
         self.logs = []
+        # Runs advanced or ended, answers stored: what may have written events.
+        self.changes = 0
 
     # --- the loop ---------------------------------------------------------------------
 
     def run(self) -> int:
         """Events oldest first, each after the timers that were due before it; then the
-        timers due now; again while the workflows' own changes wrote new events."""
+        timers due now; again while the round changed the conversation (a change writes
+        events: the next round reads them; a round that only logged wrote none)."""
         handled = 0
         self.end_runs_of_archived_workflows()
         for _ in range(MAX_EVENT_ROUNDS):
@@ -203,7 +195,7 @@ class ConversationProcessor:
                     conversation_id=self.conversation.pk, processed_at__isnull=True
                 ).order_by("id")
             )
-            _take_new_events()
+            changes, timers = self.changes, len(self.timers)
             for event in events:
                 self.resume_due_timers(due_by=event.created_at)
                 self.fire_due_timers(due_by=event.created_at)
@@ -215,8 +207,8 @@ class ConversationProcessor:
             self.fire_due_timers(due_by=self.now)
             if events:
                 self.watch_sla()
-            if not _take_new_events():
-                break  # nothing new was written: no events left to read
+            if self.changes == changes and len(self.timers) == timers:
+                break  # nothing changed (no step, no run ended, no timer fired): no events
         else:
             # Still more: let the next task continue after this commit.
             from workflows.tasks import process_conversation_events_task
@@ -315,6 +307,7 @@ class ConversationProcessor:
         self.continue_run(run, state)
 
     def continue_run(self, run: WorkflowRun, state: RunState) -> None:
+        self.changes += 1
         outcome = self.with_run(run, lambda: executor.advance(state, self.catalog.by_id, self))
         run.cursor = state.cursor
         if outcome.status == executor.WAITING:
@@ -373,6 +366,7 @@ class ConversationProcessor:
     ) -> None:
         """End a run; `details` is the record of why (log_words says it). With
         `drop_deferred`, held-back assignments are dropped, not applied."""
+        self.changes += 1
         kind = {Status.COMPLETED: Kind.COMPLETED, Status.INTERRUPTED: Kind.INTERRUPTED}.get(
             status, Kind.FAILED
         )
@@ -437,6 +431,7 @@ class ConversationProcessor:
     def store_answer(self, run: WorkflowRun, workflow, resume: Resume) -> bool:
         """Store a collected answer; a refused one is asked again (False)."""
         acting = self.acting(workflow) if workflow else Actor.system()
+        self.changes += 1
         try:
             self.with_run(run, lambda: services.conversation_update_contact(
                 conversation=self.conversation, attribute=resume.attribute,
