@@ -101,7 +101,9 @@ class TimerView:
 class ConversationState:
     facts: dict  # the mapping workflows.facts.build_facts makes
     runs: list = field(default_factory=list)  # RunView, the active runs
-    timers: list = field(default_factory=list)  # TimerView, not fired yet
+    # TimerView, not fired yet: for the timer mechanism's decisions (waits and silences
+    # are planned from runs and events today; SLA timers are still set by the processor).
+    timers: list = field(default_factory=list)
     ran_before: frozenset = frozenset()  # ids of workflows that ran here before
 
 
