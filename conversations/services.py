@@ -62,6 +62,13 @@ def conversation_lock(conversation: Conversation | int) -> Conversation:
     return locked
 
 
+def conversation_mark_locked(conversation: Conversation) -> Conversation:
+    """Say that the caller locked this row itself (SELECT … FOR UPDATE) in the current
+    transaction: services called with it in that transaction skip their own lock."""
+    conversation._row_locked = True
+    return conversation
+
+
 def _locked(conversation: Conversation | int) -> Conversation:
     """The conversation locked for this transaction: as given if the caller locked it.
 

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from conversations.models import Conversation, Part, PartType, Team
 from conversations.sla import open_targets
 from conversations.timeline import describe_part
+from workflows import log_words
 from workflows.models import WorkflowLog
 from workflows.vocabulary import SLA_TARGET_WORDS
 
@@ -168,25 +169,14 @@ def timeline(conversation) -> list[TimelineItem]:
 
 
 def workflow_words(log: WorkflowLog) -> str:
-    """A workflow decision as a sentence: 'Workflow "B" did not start: "A" was active'."""
-    name = f'Workflow "{log.workflow.name}"' if log.workflow else "Workflows"
-    message = log.message
-    kind = log.kind
-    if kind == WorkflowLog.Kind.STARTED:
-        return f"{name} started"
-    if kind in (WorkflowLog.Kind.SKIPPED, WorkflowLog.Kind.NOT_MATCHED):
-        if message.startswith("Did not start: "):
-            return f"{name} did not start: {message[len('Did not start: ') :]}"
-        return message
-    if kind == WorkflowLog.Kind.COMPLETED:
-        return f"{name} finished"
-    if kind == WorkflowLog.Kind.INTERRUPTED:
-        return f"{name} was interrupted: {message.removeprefix('Interrupted: ')}"
-    if kind == WorkflowLog.Kind.FAILED:
-        return f"{name} failed: {message.removeprefix('Failed: ')}"
-    if kind == WorkflowLog.Kind.CHAIN_CUT:
-        return message
-    return f"{name}: {message}"
+    """A workflow decision as a sentence: 'Workflow "B" did not start: "A" was active'.
+
+    Said from the log's record (kind and details) by workflows/log_words.py; a log with
+    no record (a step's own words) shows its message as written.
+    """
+    return log_words.timeline_words(
+        log.kind, log.details, log.workflow.name if log.workflow else None, log.message
+    )
 
 
 def sla_badge(conversation, now: datetime) -> dict | None:

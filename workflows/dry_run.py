@@ -6,7 +6,9 @@ Reads only: nothing is saved, no event is written, no run is started.
 from django.utils import timezone
 
 from conversations.models import Conversation, PartType
+from workflows import log_words
 from workflows.catalog import current_catalog
+from workflows.engine import planner
 from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
 from workflows.engine.rules import Group, Rule, _jsonable
 from workflows.engine.steps import RULE_PATHS, step_type
@@ -33,8 +35,8 @@ def workflow_dry_run(workflow: Workflow, conversation: Conversation) -> dict:
         message=(last_message.body, "contact") if last_message else None,
         load_tags=lambda: {n.lower() for n in conversation.tags.values_list("name", flat=True)},
     )
-    matched, failures = compiled.audience.check(facts)
-    would_start, reason = _would_start(workflow, compiled, conversation, matched, failures)
+    matched, _ = compiled.audience.check(facts)
+    would_start, reason = _would_start(workflow, compiled, conversation, facts)
     return {
         "workflow": workflow.pk,
         "conversation": conversation.pk,
@@ -47,18 +49,33 @@ def workflow_dry_run(workflow: Workflow, conversation: Conversation) -> dict:
     }
 
 
-def _would_start(workflow, compiled: CompiledWorkflow, conversation, matched, failures):
+def _would_start(workflow, compiled: CompiledWorkflow, conversation, facts):
+    """Whether the workflow would start on this conversation now, and why: the planner's
+    own decision (frequency, targeting, one customer-facing run), said in its words."""
     if workflow.status != Workflow.Status.LIVE:
         return False, f"it is {workflow.status}, not live"
     runs = WorkflowRun.objects.filter(conversation=conversation)
+    # Read only what the decision can use: the history for "once", the active run for a
+    # customer-facing workflow.
+    ran_before = set()
     if compiled.frequency == "once" and runs.filter(workflow=workflow).exists():
-        return False, "frequency: it already ran once on this conversation"
-    if not matched:
-        return False, "targeting rule did not match: " + "; ".join(f.describe() for f in failures)
+        ran_before = {workflow.pk}
+    active = None
     if compiled.is_customer_facing:
-        active = runs.filter(is_customer_facing=True, status__in=WorkflowRun.ACTIVE).first()
-        if active is not None:
-            return False, f'another customer-facing workflow, "{active.workflow.name}", is active'
+        active = (
+            runs.filter(is_customer_facing=True, status__in=WorkflowRun.ACTIVE)
+            .select_related("workflow")
+            .first()
+        )
+    decision = planner.decide_one(
+        compiled,
+        workflow.trigger,
+        facts,
+        ran_before=ran_before,
+        active_customer_facing=active.workflow.name if active else None,
+    )
+    if isinstance(decision, planner.Skip):
+        return False, log_words.skip_reason(decision.details, now=True)
     return True, "targeting matches"
 
 

@@ -1,16 +1,17 @@
-"""The ORM side of orchestration: load, lock, decide (engine), act (services), save.
+"""The ORM side of orchestration: load, lock, ask the planner, apply, save.
 
 For one conversation, inside one transaction that locks its row:
 
 1. process its unprocessed events oldest first — including those the workflows' own
    changes create meanwhile, so a whole cascade is handled under one lock;
-2. for each event: decide which workflows start and which are skipped (§6.1–3, with
-   the customer-facing run as it was when the event came, §6.4), interrupt the active
-   customer-facing run if a teammate acted, resume runs waiting for this event, start
-   the new runs in priority order; mark the event processed;
+2. for each event: the planner (workflows/engine/planner.py) decides over plain data
+   what it does — skips, interruption, resumes, starts, silence timers (DESIGN.md §6);
+   the processor applies that plan in order through the services and runs steps with
+   the executor (it is the executor's port); mark the event processed;
 3. resume runs whose timer is due.
 
-Every decision goes to the WorkflowLog; every change goes through the services.
+Every decision goes to the WorkflowLog as a record (kind + details); its words come
+from workflows/log_words.py. Every change goes through the services.
 """
 
 import contextlib
@@ -26,22 +27,22 @@ from django.utils import timezone
 from conversations import services, sla
 from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
-from conversations.models import ActorType, Conversation, Event
+from conversations.models import Conversation, Event
 from workflows import failures as processing_failures
-from workflows import step_actions, timers
+from workflows import log_words, step_actions, timers
 from workflows.catalog import current_catalog
-from workflows.engine import executor
+from workflows.engine import executor, planner
 from workflows.engine import timers as timer_rules
 from workflows.engine.executor import RunState
-from workflows.engine.orchestration import (
-    MAX_WORKFLOW_CHAIN_DEPTH,
+from workflows.engine.planner import (
+    ConversationState,
     EventInfo,
-    Skip,
+    Interrupt,
+    Plan,
+    Resume,
+    RunView,
+    SetTimer,
     Start,
-    decide,
-    interruption_reason,
-    trigger_options_match,
-    triggers_for,
 )
 from workflows.facts import build_facts
 from workflows.models import DeferredAssignment, Timer, Workflow, WorkflowLog, WorkflowRun
@@ -51,10 +52,6 @@ logger = logging.getLogger(__name__)
 # Rounds of events created while processing (workflow changes) handled in one go;
 # anything beyond waits for the next task.
 MAX_EVENT_ROUNDS = 20
-# Workflows named in the message of a "targeting did not match" line, and explained in
-# its details.
-NOT_MATCHED_NAMED = 5
-NOT_MATCHED_DETAILED = 50
 
 Kind = WorkflowLog.Kind
 Status = WorkflowRun.Status
@@ -67,7 +64,6 @@ def _processing(conversation_id: int):
     """While set, new events of this conversation need no task: this loop takes them."""
     previous = getattr(_state, "conversation_id", None)
     _state.conversation_id = conversation_id
-    _state.new_events = 0
     try:
         yield
     finally:
@@ -76,16 +72,6 @@ def _processing(conversation_id: int):
 
 def is_processing(conversation_id: int) -> bool:
     return getattr(_state, "conversation_id", None) == conversation_id
-
-
-def note_new_event() -> None:
-    """The signal receiver counts events written during processing: the loop's cue."""
-    _state.new_events = getattr(_state, "new_events", 0) + 1
-
-
-def _take_new_events() -> int:
-    count, _state.new_events = getattr(_state, "new_events", 0), 0
-    return count
 
 
 def process_conversation_events(conversation_id: int) -> int:
@@ -131,7 +117,7 @@ def process_locked_conversation(conversation: Conversation, *, savepoint: bool =
     (`savepoint=False`, two queries less) an error dooms the caller's transaction: the
     caller rolls back and records the failure itself.
     """
-    conversation._row_locked = True
+    services.conversation_mark_locked(conversation)
     try:
         with transaction.atomic(savepoint=savepoint):
             failure = getattr(conversation, "processing_failure", None)
@@ -148,13 +134,28 @@ def process_locked_conversation(conversation: Conversation, *, savepoint: bool =
     return handled
 
 
-def interrupt_runs_of_workflow(workflow, reason: str) -> int:
+def event_info(event: Event) -> EventInfo:
+    """The planner's view of an outbox event."""
+    return EventInfo(
+        event.pk,
+        event.event_type,
+        event.actor_type,
+        event.actor_id,
+        event.actor_name,
+        event.depth,
+        event.payload,
+        event.created_at,
+    )
+
+
+def interrupt_runs_of_workflow(workflow, reason: str = "") -> int:
     """End every active run of a workflow being archived, inside the caller's transaction.
 
     The conversations are locked in id order (the lock the orchestrator takes, in one
     order, so two archives cannot deadlock each other), then each run ends as
     interrupted through the processor: bot inboxes are left, held-back assignments
-    applied, and an `interrupted` log record says why.
+    applied, and an `interrupted` log record says why (its words come from the record,
+    workflows/log_words.py; `reason` is not used).
     """
     conversation_ids = sorted(
         set(
@@ -170,7 +171,7 @@ def interrupt_runs_of_workflow(workflow, reason: str) -> int:
             continue
         processor = ConversationProcessor(conversation)
         for run in [r for r in processor.runs if r.workflow_id == workflow.pk]:
-            processor.end_archived_run(run, workflow, reason)
+            processor.end_archived_run(run, workflow)
         processor.flush_logs()
     return len(conversation_ids)
 
@@ -181,12 +182,12 @@ def _lock_for_processing(conversation_id: int) -> Conversation:
         .select_related("contact__company", "assignee", "team", "processing_failure")
         .get(pk=conversation_id)
     )
-    conversation._row_locked = True
-    return conversation
+    return services.conversation_mark_locked(conversation)
 
 
 class ConversationProcessor:
-    """Handles one locked conversation; also the executor's port."""
+    """Handles one locked conversation: asks the planner, applies its plan through the
+    services, saves. Also the executor's port."""
 
     def __init__(self, conversation: Conversation):
         self.conversation = conversation
@@ -198,20 +199,21 @@ class ConversationProcessor:
         self.timers = list(Timer.objects.filter(conversation=conversation, fired_at__isnull=True))
         self.new_timers: list[Timer] = []
         self._ran_before = None
-        self._tags = None
         self._facts = None
         self.event = None
         self.event_info = None
         self.message = None
         self.current_run = None
         self.logs = []
-        self.drop_deferred = False
+        # Runs advanced or ended, answers stored: what may have written events.
+        self.changes = 0
 
     # --- the loop ---------------------------------------------------------------------
 
     def run(self) -> int:
         """Events oldest first, each after the timers that were due before it; then the
-        timers due now; again while the workflows' own changes wrote new events."""
+        timers due now; again while the round changed the conversation (a change writes
+        events: the next round reads them; a round that only logged wrote none)."""
         handled = 0
         self.end_runs_of_archived_workflows()
         for _ in range(MAX_EVENT_ROUNDS):
@@ -220,7 +222,7 @@ class ConversationProcessor:
                     conversation_id=self.conversation.pk, processed_at__isnull=True
                 ).order_by("id")
             )
-            _take_new_events()
+            changes, timers = self.changes, len(self.timers)
             for event in events:
                 self.resume_due_timers(due_by=event.created_at)
                 self.fire_due_timers(due_by=event.created_at)
@@ -232,8 +234,8 @@ class ConversationProcessor:
             self.fire_due_timers(due_by=self.now)
             if events:
                 self.watch_sla()
-            if not _take_new_events():
-                break  # nothing new was written: no events left to read
+            if self.changes == changes and len(self.timers) == timers:
+                break  # nothing changed (no step, no run ended, no timer fired): no events
         else:
             # Still more: let the next task continue after this commit.
             from workflows.tasks import process_conversation_events_task
@@ -250,93 +252,65 @@ class ConversationProcessor:
 
     def handle(self, event: Event) -> None:
         self.event = event
-        self.event_info = info = EventInfo(
-            event.pk,
-            event.event_type,
-            event.actor_type,
-            event.actor_id,
-            event.actor_name,
-            event.depth,
-            event.payload,
-        )
+        self.event_info = info = event_info(event)
         self.message = None
         if "body" in event.payload:
             self.message = (event.payload["body"], event.actor_type)
         self._facts = None
+        self.apply(planner.plan(self.state(info), info, self.catalog, self.now))
 
-        triggers = triggers_for(info)
-        if triggers and info.depth >= MAX_WORKFLOW_CHAIN_DEPTH:
-            self.log(
-                None,
-                None,
-                Kind.CHAIN_CUT,
-                f"No workflow started: {info.depth} workflow changes in a row "
-                f"(the limit is {MAX_WORKFLOW_CHAIN_DEPTH})",
-            )
-            triggers = []
-        decisions, not_matched, left_out = [], [], 0
-        if any(self.catalog.candidates_for(trigger) for trigger in triggers):
-            facts = self.facts()
-            selected = {}
-            for trigger in triggers:
-                index = self.catalog.index_for(trigger)
-                workflows, excluded = index.select(facts)
-                selected[trigger] = [w for w in workflows if trigger_options_match(w, info)]
-                if excluded:
-                    left_out += excluded
-                    for workflow, failure in index.left_out(facts, NOT_MATCHED_DETAILED):
-                        not_matched.append(
-                            Skip(
-                                workflow,
-                                trigger,
-                                "targeting rule did not match: " + failure.describe(),
-                            )
-                        )
-            active = self.active_customer_facing()
-            decisions = decide(
-                triggers,
-                selected.__getitem__,
-                facts,
-                ran_before=self.ran_before(),
-                active_customer_facing=self.workflow_name(active) if active else None,
-            )
-        for decision in decisions:
-            if not isinstance(decision, Skip):
-                continue
-            if decision.kind == "targeting":
-                not_matched.insert(0, decision)
-                continue
-            self.log(
-                None,
-                decision.workflow,
-                Kind.SKIPPED,
-                f"Did not start: {decision.reason}",
-                {"trigger": decision.trigger, **decision.details},
-            )
-        if not_matched:
-            evaluated = sum(1 for d in decisions if isinstance(d, Skip) and d.kind == "targeting")
-            self.log_not_matched(not_matched, total=evaluated + left_out)
+    def state(self, info: EventInfo) -> ConversationState:
+        """What the planner needs; the history is read only when a workflow could start."""
+        return ConversationState(
+            facts=self.facts(),
+            runs=[self.view(run) for run in self.runs],
+            ran_before=self.ran_before() if planner.has_candidates(info, self.catalog) else (),
+        )
 
-        # §6.4: triggers were evaluated above with the run still active; now interrupt.
-        reason = interruption_reason(info)
-        active = self.active_customer_facing()
-        if reason and active is not None:
-            # A teammate who assigned has decided: held-back assignments are dropped.
-            self.drop_deferred = info.type in ("assigned", "unassigned")
-            try:
-                self.end_run(active, Status.INTERRUPTED, f"Interrupted: {reason}")
-            finally:
-                self.drop_deferred = False
-
-        self.resume_for_event(info)
-
-        for decision in decisions:
-            if isinstance(decision, Start):
-                self.start(decision.workflow, decision.trigger)
-
-        self.watch_silence(info, event)
+    def apply(self, plan: Plan) -> None:
+        """The plan's effects in order, each through the services."""
+        silences = []
+        for effect in plan.effects:
+            if isinstance(effect, Start):
+                self.start(effect.workflow, effect.trigger)
+            elif isinstance(effect, Interrupt):
+                run = self.run_of(effect.run_id)
+                if run is not None:
+                    self.end_run(
+                        run, Status.INTERRUPTED, effect.details, drop_deferred=effect.drop_deferred
+                    )
+            elif isinstance(effect, Resume):
+                run = self.run_of(effect.run_id)
+                if run is not None and run.status == Status.WAITING:
+                    self.resume(run, effect)
+            elif isinstance(effect, SetTimer):
+                silences.append(effect)
+            else:  # Skip, NotMatched, ChainCut: a record only
+                self.record(None, effect.workflow, effect.log_kind, effect.details)
+        self.watch_silence(silences)
 
     # --- runs -------------------------------------------------------------------------
+
+    @staticmethod
+    def key(run: WorkflowRun):
+        return run.pk if run.pk is not None else ("new", id(run))
+
+    def view(self, run: WorkflowRun) -> RunView:
+        return RunView(
+            id=self.key(run),
+            workflow_id=run.workflow_id,
+            is_customer_facing=run.is_customer_facing,
+            status=run.status,
+            waiting_for=run.waiting_for,
+            wait=run.wait or {},
+            cursor=run.cursor or [],
+            depth=run.depth,
+            event_id=run.event_id,
+            resume_at=run.resume_at,
+        )
+
+    def run_of(self, key) -> WorkflowRun | None:
+        return next((run for run in self.runs if self.key(run) == key), None)
 
     def start(self, workflow, trigger: str) -> None:
         # Saved when it first waits or ends: one INSERT with its state instead of two writes.
@@ -351,7 +325,7 @@ class ConversationProcessor:
         )
         self.runs.append(run)
         self.ran_before().add(workflow.id)
-        self.log(run, workflow, Kind.STARTED, f"Started (trigger: {trigger.replace('_', ' ')})")
+        self.record(run, workflow, Kind.STARTED, Start(workflow, trigger).details)
         state = RunState.starting(workflow)
         if workflow.is_customer_facing and settings.BOT_INBOX_ENABLED:
             self.with_run(run, lambda: services.conversation_set_bot_inbox(
@@ -360,6 +334,7 @@ class ConversationProcessor:
         self.continue_run(run, state)
 
     def continue_run(self, run: WorkflowRun, state: RunState) -> None:
+        self.changes += 1
         outcome = self.with_run(run, lambda: executor.advance(state, self.catalog.by_id, self))
         run.cursor = state.cursor
         if outcome.status == executor.WAITING:
@@ -373,9 +348,9 @@ class ConversationProcessor:
             if outcome.resume_at is not None:
                 self.add_timer(timer_rules.wait_timer(run.pk, outcome.resume_at))
         elif outcome.status == executor.COMPLETED:
-            self.end_run(run, Status.COMPLETED, "Completed")
+            self.end_run(run, Status.COMPLETED, {})
         else:
-            self.end_run(run, Status.FAILED, f"Failed: {outcome.reason}")
+            self.end_run(run, Status.FAILED, {"error": outcome.reason})
 
     def end_runs_of_archived_workflows(self) -> None:
         """A run of a workflow missing from the catalog whose workflow was archived ends
@@ -389,15 +364,18 @@ class ConversationProcessor:
             for workflow in Workflow.all_objects.filter(pk__in=missing, archived_at__isnull=False)
         }
         for run in [r for r in self.runs if r.workflow_id in archived]:
-            workflow = archived[run.workflow_id]
-            self.end_archived_run(run, workflow, f'the workflow "{workflow.name}" was archived')
+            self.end_archived_run(run, archived[run.workflow_id])
 
-    def end_archived_run(self, run: WorkflowRun, workflow, reason: str) -> None:
+    def end_archived_run(self, run: WorkflowRun, workflow) -> None:
         self.end_run(
             run,
             Status.INTERRUPTED,
-            f"Interrupted: {reason}",
-            details={"reason": "workflow_archived", "workflow": workflow.pk},
+            {
+                "cause": "workflow_archived",
+                "reason": "workflow_archived",
+                "workflow": workflow.pk,
+                "name": workflow.name,
+            },
             ended_by=Actor.workflow(workflow.pk, workflow.name, depth=run.depth + 1),
         )
 
@@ -405,22 +383,25 @@ class ConversationProcessor:
         self,
         run: WorkflowRun,
         status: str,
-        reason: str,
+        details: dict,
         *,
-        details: dict | None = None,
         ended_by: Actor | None = None,
+        drop_deferred: bool = False,
     ) -> None:
+        """End a run; `details` is the record of why (log_words says it). With
+        `drop_deferred`, held-back assignments are dropped, not applied."""
+        self.changes += 1
+        kind = {Status.COMPLETED: Kind.COMPLETED, Status.INTERRUPTED: Kind.INTERRUPTED}.get(
+            status, Kind.FAILED
+        )
         run.status = status
         run.ended_at = self.now
-        run.end_reason = reason
+        run.end_reason = log_words.words(kind, details) or status
         run.resume_at = None
         self.save_run(run, ["status", "ended_at", "end_reason", "resume_at", "cursor"])
         self.runs.remove(run)
         workflow = self.catalog.by_id.get(run.workflow_id)
-        kind = {Status.COMPLETED: Kind.COMPLETED, Status.INTERRUPTED: Kind.INTERRUPTED}.get(
-            status, Kind.FAILED
-        )
-        self.log(run, workflow, kind, reason, details, workflow_id=run.workflow_id)
+        self.record(run, workflow, kind, details, workflow_id=run.workflow_id)
         if run.is_customer_facing:
             # §6.5: the bot is done; held-back assignments apply now, in order.
             if self.conversation.in_bot_inbox:
@@ -428,7 +409,7 @@ class ConversationProcessor:
                     conversation=self.conversation, in_bot_inbox=False,
                     acting=ended_by or (self.acting(workflow) if workflow else Actor.system()),
                 ))  # fmt: skip
-            self.apply_deferred_assignments()
+            self.apply_deferred_assignments(drop=drop_deferred)
 
     @staticmethod
     def save_run(run: WorkflowRun, fields: list[str]) -> None:
@@ -437,24 +418,23 @@ class ConversationProcessor:
         else:
             run.save(update_fields=fields)
 
-    def resume(self, run: WorkflowRun, why: str) -> None:
+    def resume(self, run: WorkflowRun, resume: Resume) -> None:
+        """Carry on a waiting run as the planner said: store the answer first (a refused
+        one asks again and keeps waiting); after a wait, check its targeting again."""
         workflow = self.catalog.by_id.get(run.workflow_id)
-        after_wait = run.waiting_for in ("timer", "unsnooze")
-        if after_wait and run.is_customer_facing and workflow is not None:
-            # §6.4: a customer-facing run whose audience no longer matches ends here.
-            # Message rules are read against the message that started the run.
-            facts = self.facts_for_run(run)
-            matched, failures = workflow.audience.check(facts)
-            if not matched:
-                why_not = "; ".join(failure.describe() for failure in failures)
-                self.end_run(
-                    run, Status.INTERRUPTED, f"Interrupted: targeting no longer matches: {why_not}"
-                )
+        if resume.answer is not None and not self.store_answer(run, workflow, resume):
+            return
+        if resume.check_audience:
+            decision = planner.resume_or_end(resume, workflow, self.facts_for_run(run))
+            if isinstance(decision, Interrupt):
+                self.end_run(run, Status.INTERRUPTED, decision.details)
                 return
+        if resume.cursor is not None:
+            run.cursor = resume.cursor
         run.status = Status.RUNNING
         run.waiting_for = ""
         run.resume_at = None
-        self.log(run, workflow, Kind.RESUMED, why)
+        self.record(run, workflow, Kind.RESUMED, resume.details)
         self.continue_run(run, RunState(run.workflow_id, run.is_customer_facing, run.cursor))
 
     def latest_event_id(self) -> int:
@@ -462,6 +442,7 @@ class ConversationProcessor:
         return latest["id__max"] or 0
 
     def facts_for_run(self, run: WorkflowRun):
+        """The conversation now, with the message that started the run."""
         message = None
         if run.event_id is not None:
             payload = (
@@ -469,63 +450,26 @@ class ConversationProcessor:
             )
             if payload and "body" in payload[0]:
                 message = (payload[0]["body"], payload[1])
-        return build_facts(
-            self.conversation, now=self.now, message=message, load_tags=self.tag_names
-        )
+        return planner.facts_with_message(self.facts(), message)
 
-    def resume_for_event(self, info: EventInfo) -> None:
-        """Runs waiting for this kind of event carry on (replies, choices, answers, unsnooze)."""
-        for run in [r for r in self.runs if r.status == Status.WAITING]:
-            if info.id is not None and info.id <= run.wait.get("after_event", 0):
-                continue  # written before the question was asked or the wait began
-            waiting_for = run.waiting_for
-            if info.type == "customer_message" and info.actor_type == ActorType.CONTACT:
-                body = info.payload.get("body", "")
-                if waiting_for == "reply_buttons":
-                    state = RunState(run.workflow_id, run.is_customer_facing, run.cursor)
-                    label = executor.choose_button(state, run.wait, body)
-                    if label is not None:
-                        run.cursor = state.cursor
-                        self.resume(run, f'The customer chose "{label}"')
-                    continue
-                if waiting_for == "collect_data":
-                    self.store_answer(run, body)
-                    continue
-                if waiting_for == "timer" and run.wait.get("until_reply") in ("customer", "any"):
-                    self.resume(run, "The customer replied before the wait ended")
-                    continue
-            if (
-                info.type == "teammate_replied"
-                and waiting_for == "timer"
-                and run.wait.get("until_reply") in ("teammate", "any")
-            ):
-                self.resume(run, "A teammate replied before the wait ended")
-                continue
-            unsnoozed = info.type == "unsnoozed" or (
-                info.type == "state_changed"
-                and info.payload.get("state") == "open"
-                and info.payload.get("previous") == "snoozed"
-            )
-            if waiting_for == "unsnooze" and unsnoozed:
-                self.resume(run, "The conversation unsnoozed")
-
-    def store_answer(self, run: WorkflowRun, body: str) -> None:
-        workflow = self.catalog.by_id.get(run.workflow_id)
-        attribute = run.wait.get("attribute")
+    def store_answer(self, run: WorkflowRun, workflow, resume: Resume) -> bool:
+        """Store a collected answer; a refused one is asked again (False)."""
         acting = self.acting(workflow) if workflow else Actor.system()
+        self.changes += 1
         try:
             self.with_run(run, lambda: services.conversation_update_contact(
-                conversation=self.conversation, attribute=attribute, value=body, acting=acting
+                conversation=self.conversation, attribute=resume.attribute,
+                value=resume.answer, acting=acting,
             ))  # fmt: skip
         except ValidationError as error:
             words = " ".join(error.messages)
             self.with_run(run, lambda: services.conversation_bot_message(
                 conversation=self.conversation, body=f"{words} Could you try again?", acting=acting
             ))  # fmt: skip
-            self.log(run, workflow, Kind.WAITING, f"The answer was refused ({words}); asked again")
-            return
+            self.record(run, workflow, Kind.WAITING, {"cause": "answer_refused", "error": words})
+            return False
         self._facts = None
-        self.resume(run, f"The customer answered {attribute}")
+        return True
 
     def resume_due_timers(self, *, due_by) -> None:
         """Waits are timers like the others: `fire_due_timers` fires them all in due order."""
@@ -540,19 +484,10 @@ class ConversationProcessor:
     def flush_timers(self) -> None:
         timers.flush(self)
 
-    def watch_silence(self, info: EventInfo, event: Event) -> None:
-        """The timers an event sets: a snooze's end; the silence a message starts (one
-        timer per length of silence the live unresponsive workflows wait for)."""
-        for spec in timer_rules.timers_for_event(
-            event_id=event.pk,
-            event_type=info.type,
-            actor_type=info.actor_type,
-            created_at=event.created_at,
-            payload=info.payload,
-            silence_lengths=lambda trigger: [
-                w.trigger_options["after"] for w in self.catalog.candidates_for(trigger)
-            ],
-        ):
+    def watch_silence(self, specs: list) -> None:
+        """The timers an event sets (the plan's SetTimer effects): a snooze's end; the
+        silence a message starts (workflows/engine/timers.py timers_for_event)."""
+        for spec in specs:
             self.add_timer(spec)
 
     def watch_sla(self) -> None:
@@ -568,9 +503,9 @@ class ConversationProcessor:
             self.event = self.event_info = self.message = None
             self._facts = None
             match effect:
-                case timer_rules.ResumeRun(run_id=run_id, why=why):
+                case timer_rules.ResumeRun(run_id=run_id):
                     run = next(r for r in self.runs if r.pk == run_id)
-                    self.resume(run, why)
+                    self.resume(run, planner.wait_ended(self.view(run)))
                 case timer_rules.WakeConversation():
                     services.conversation_wake_if_due(conversation=self.conversation)
                 case timer_rules.RecordSlaMiss(target=target):
@@ -582,7 +517,9 @@ class ConversationProcessor:
                         conversation=self.conversation, side=side, after=after, since=since
                     )
 
-    def apply_deferred_assignments(self) -> None:
+    def apply_deferred_assignments(self, *, drop: bool = False) -> None:
+        """§6.5: held-back assignments in the order recorded; with `drop` (a teammate
+        assigned), each is dropped instead, and said so."""
         pending = list(
             DeferredAssignment.objects.filter(
                 conversation=self.conversation, applied_at__isnull=True
@@ -591,32 +528,25 @@ class ConversationProcessor:
         for deferred in pending:
             workflow = self.catalog.by_id.get(deferred.run.workflow_id)
             acting = self.acting(workflow) if workflow else Actor.system()
-            target = step_actions.describe_assignment(deferred.assignee, deferred.team)
-            if self.drop_deferred:
-                deferred.applied_at = self.now
-                deferred.save(update_fields=["applied_at"])
-                self.log(
-                    deferred.run,
-                    workflow,
-                    Kind.DEFERRED_APPLIED,
-                    f"Deferred assignment to {target} dropped: "
-                    "a teammate assigned the conversation",
-                )
-                continue
-            try:
-                services.conversation_assign(
-                    conversation=self.conversation,
-                    assignee=deferred.assignee,
-                    team=deferred.team,
-                    acting=acting,
-                )
-                message = f"Deferred assignment to {target} applied now the bot has finished"
-            except ValidationError as error:
-                message = f"Deferred assignment to {target} dropped: {' '.join(error.messages)}"
+            record = {
+                "target": step_actions.describe_assignment(deferred.assignee, deferred.team),
+                "outcome": "dropped_by_teammate",
+            }
+            if not drop:
+                try:
+                    services.conversation_assign(
+                        conversation=self.conversation,
+                        assignee=deferred.assignee,
+                        team=deferred.team,
+                        acting=acting,
+                    )
+                    record["outcome"] = "applied"
+                except ValidationError as error:
+                    record.update(outcome="refused", error=" ".join(error.messages))
+                self._facts = None
             deferred.applied_at = self.now
             deferred.save(update_fields=["applied_at"])
-            self._facts = None
-            self.log(deferred.run, workflow, Kind.DEFERRED_APPLIED, message)
+            self.record(deferred.run, workflow, Kind.DEFERRED_APPLIED, record)
 
     # --- what the engine asks of us (the executor's port) ------------------------------
 
@@ -628,18 +558,13 @@ class ConversationProcessor:
         return self._facts
 
     def tag_names(self) -> set:
-        if self._tags is None:
-            self._tags = {
-                name.lower() for name in self.conversation.tags.values_list("name", flat=True)
-            }
-        return self._tags
+        # The services keep the locked conversation's tags: read once per transaction.
+        return set(services.conversation_tags(self.conversation))
 
     def perform(self, run_state: RunState, workflow, step) -> str:
         if step.type == "handover":
             return self.hand_over(workflow, step)
         message = step_actions.perform(self.conversation, step, self.acting(workflow), self.now)
-        if step.type in ("add_tag", "remove_tag"):
-            self._tags = None
         self._facts = None
         return message
 
@@ -692,38 +617,10 @@ class ConversationProcessor:
             )
         )
 
-    def log_not_matched(self, skips, *, total: int) -> None:
-        """One line per event for the workflows whose targeting did not match.
-
-        One row, not one per workflow, and reasons for at most NOT_MATCHED_DETAILED of
-        them: the cost of an event must not grow with the live workflows that do not
-        match (DESIGN.md §9). The dry run explains any one workflow in full.
-        """
-        skips = skips[:NOT_MATCHED_DETAILED]
-        if total == 1:
-            [skip] = skips
-            message = f"Did not start: {skip.reason}"
-            workflow = skip.workflow
-        else:
-            names = ", ".join(f'"{skip.workflow.name}"' for skip in skips[:NOT_MATCHED_NAMED])
-            more = total - min(len(skips), NOT_MATCHED_NAMED)
-            message = f"Targeting did not match for {total} workflows: {names}" + (
-                f" and {more} more" if more > 0 else ""
-            )
-            workflow = None
-        self.log(
-            None,
-            workflow,
-            Kind.NOT_MATCHED,
-            message,
-            {
-                "count": total,
-                "workflows": [
-                    {"id": skip.workflow.id, "name": skip.workflow.name, "reason": skip.reason}
-                    for skip in skips
-                ],
-            },
-        )
+    def record(self, run, workflow, kind: str, details: dict, *, workflow_id=None) -> None:
+        """Queue an engine record: its words (log_words) fill the message."""
+        message = log_words.words(kind, details) or kind
+        self.log(run, workflow, kind, message, details, workflow_id=workflow_id)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -744,14 +641,11 @@ class ConversationProcessor:
     def active_customer_facing(self) -> WorkflowRun | None:
         return next((run for run in self.runs if run.is_customer_facing), None)
 
-    def workflow_name(self, run: WorkflowRun) -> str:
-        workflow = self.catalog.by_id.get(run.workflow_id)
-        return workflow.name if workflow else f"workflow {run.workflow_id}"
-
     def ran_before(self) -> set:
         if self._ran_before is None:
             self._ran_before = set(
                 WorkflowRun.objects.filter(conversation=self.conversation)
+                .order_by()  # Meta.ordering would make it DISTINCT (workflow_id, id)
                 .values_list("workflow_id", flat=True)
                 .distinct()
             )

@@ -1,5 +1,6 @@
 """Shared helpers for the orchestration tests."""
 
+from workflows.log_words import skip_entry_reason
 from workflows.models import WorkflowLog, WorkflowRun
 from workflows.orchestrator import process_conversation_events
 from workflows.services import workflow_create
@@ -42,7 +43,7 @@ def skips_of(conversation, workflow):
             reasons.append(log.message)
         for entry in log.details.get("workflows", []) if log.kind == "not_matched" else []:
             if entry["id"] == workflow.pk:
-                reasons.append(f"Did not start: {entry['reason']}")
+                reasons.append(f"Did not start: {skip_entry_reason(entry)}")
     return reasons
 
 

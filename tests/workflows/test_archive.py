@@ -101,7 +101,12 @@ def test_it_ends_active_runs_as_interrupted_with_a_record_that_says_why(support_
     assert conversation.in_bot_inbox is False
     assert conversation.team == support_team  # the held-back assignment applied
     record = WorkflowLog.objects.get(run=run, kind=WorkflowLog.Kind.INTERRUPTED)
-    assert record.details == {"reason": "workflow_archived", "workflow": asking.pk}
+    assert record.details == {
+        "cause": "workflow_archived",
+        "reason": "workflow_archived",
+        "workflow": asking.pk,
+        "name": "Ask first",
+    }
 
 
 def test_an_archived_workflow_frees_its_name(admin_api, admin_user):

@@ -12,7 +12,8 @@ from conversations.actors import Actor
 from conversations.models import Conversation, EventType
 from tests.factories import ContactFactory, SlaPolicyFactory, TeamFactory
 from tests.workflows.helpers import make_workflow, process, runs_of, skips_of, tag_names
-from workflows.engine.orchestration import MAX_WORKFLOW_CHAIN_DEPTH
+from workflows.engine.planner import MAX_WORKFLOW_CHAIN_DEPTH
+from workflows.log_words import skip_entry_reason
 from workflows.models import WorkflowLog, WorkflowRun
 
 pytestmark = pytest.mark.django_db
@@ -444,7 +445,7 @@ def test_rule_8_workflows_that_do_not_match_share_one_line_per_event_with_each_r
     assert line.message == (
         'Targeting did not match for 3 workflows: "Gold only", "Silver only", "Bronze only"'
     )
-    assert [entry["reason"] for entry in line.details["workflows"]] == [
+    assert [skip_entry_reason(entry) for entry in line.details["workflows"]] == [
         f'targeting rule did not match: contact.plan is "{plan}" — actual value "Pro"'
         for plan in ("Gold", "Silver", "Bronze")
     ]

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from workflows.engine.definitions import Step, steps_at
+from workflows.engine.planner import find_reusable
 
 # A run that takes this many steps in one go is looping (reusable workflows, branches).
 MAX_STEPS_PER_ADVANCE = 500
@@ -48,6 +49,9 @@ class Outcome:
 
 
 class Port(Protocol):
+    """What the executor asks of the world. The processor (workflows/orchestrator.py) is
+    the production port; `FakePort` below is the one pure tests use."""
+
     now: datetime
 
     def facts(self): ...
@@ -129,14 +133,7 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         )
         return None
     if kind == "run_workflow":
-        target = next(
-            (
-                w
-                for w in workflows.values()
-                if w.name.casefold() == step.args["workflow"].casefold()
-            ),
-            None,
-        )
+        target = find_reusable(workflows.values(), step.args["workflow"])
         if target is None:
             raise StepFailed(f'no reusable workflow named "{step.args["workflow"]}"')
         run.cursor.append(frame(target.id, []))
@@ -179,16 +176,6 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
     return None
 
 
-def choose_button(run: RunState, wait: dict, text: str) -> str | None:
-    """Push the path of the button whose label the customer sent; its label, or None."""
-    wanted = (text or "").strip().casefold()
-    for number, label in enumerate(wait.get("labels", [])):
-        if label.casefold() == wanted:
-            run.cursor.append(frame(wait["workflow"], list(wait["path"]) + [number]))
-            return label
-    return None
-
-
 def _words(duration: timedelta) -> str:
     seconds = int(duration.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
@@ -196,3 +183,44 @@ def _words(duration: timedelta) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''}"
     return f"{seconds} seconds"
+
+
+class FakePort:
+    """A port over plain data for tests: facts are a dict, a step's change is recorded
+    (and applied to the facts when it is a tag, a state or a priority), logs are kept
+    as (kind, message, details)."""
+
+    def __init__(self, facts=None, *, now: datetime, bot_busy: bool = False):
+        self.facts_now = dict(facts or {})
+        self.now = now
+        self.busy = bot_busy
+        self.performed: list[tuple[int, str, dict]] = []
+        self.deferred: list[tuple[int, dict]] = []
+        self.logs: list[tuple[str, str, dict]] = []
+
+    def facts(self):
+        return self.facts_now
+
+    def perform(self, run: RunState, workflow, step: Step) -> str:
+        self.performed.append((workflow.id, step.type, dict(step.args)))
+        tags = set(self.facts_now.get("conversation.tags") or ())
+        if step.type == "add_tag":
+            self.facts_now["conversation.tags"] = tags | {step.args["tag"].lower()}
+        elif step.type == "remove_tag":
+            self.facts_now["conversation.tags"] = tags - {step.args["tag"].lower()}
+        elif step.type in ("close", "reopen", "snooze"):
+            state = {"close": "closed", "reopen": "open", "snooze": "snoozed"}[step.type]
+            self.facts_now["conversation.state"] = state
+        elif step.type == "set_priority":
+            self.facts_now["conversation.priority"] = bool(step.args["priority"])
+        return step.type
+
+    def bot_busy(self) -> bool:
+        return self.busy
+
+    def defer_assignment(self, run: RunState, workflow, step: Step) -> str:
+        self.deferred.append((workflow.id, dict(step.args)))
+        return "deferred"
+
+    def log(self, run: RunState, workflow, kind: str, message: str, details=None) -> None:
+        self.logs.append((kind, message, details or {}))
