@@ -62,11 +62,27 @@ def conversation_lock(conversation: Conversation | int) -> Conversation:
     return locked
 
 
-def conversation_mark_locked(conversation: Conversation) -> Conversation:
+def conversation_mark_locked(
+    conversation: Conversation, *, reads_own_events: bool = False
+) -> Conversation:
     """Say that the caller locked this row itself (SELECT … FOR UPDATE) in the current
-    transaction: services called with it in that transaction skip their own lock."""
+    transaction: services called with it in that transaction skip their own lock.
+
+    `reads_own_events`: the caller also reads the outbox events its changes write before
+    it commits (the orchestrator's loop), so they need no dispatch (see
+    `event_read_by_writer`).
+    """
     conversation._row_locked = True
+    conversation._reads_own_events = reads_own_events
     return conversation
+
+
+def event_read_by_writer(event: Event) -> bool:
+    """Whether the transaction that wrote this outbox event reads it before committing
+    (its conversation was marked so by `conversation_mark_locked`)."""
+    if not Event.conversation.is_cached(event):
+        return False
+    return getattr(event.conversation, "_reads_own_events", False)
 
 
 def _locked(conversation: Conversation | int) -> Conversation:

@@ -14,9 +14,7 @@ Every decision goes to the WorkflowLog as a record (kind + details); its words c
 from workflows/log_words.py. Every change goes through the services.
 """
 
-import contextlib
 import logging
-import threading
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -56,23 +54,6 @@ MAX_EVENT_ROUNDS = 20
 Kind = WorkflowLog.Kind
 Status = WorkflowRun.Status
 
-_state = threading.local()
-
-
-@contextlib.contextmanager
-def _processing(conversation_id: int):
-    """While set, new events of this conversation need no task: this loop takes them."""
-    previous = getattr(_state, "conversation_id", None)
-    _state.conversation_id = conversation_id
-    try:
-        yield
-    finally:
-        _state.conversation_id = previous
-
-
-def is_processing(conversation_id: int) -> bool:
-    return getattr(_state, "conversation_id", None) == conversation_id
-
 
 def process_conversation_events(conversation_id: int) -> int:
     """Process a conversation's pending events and due timers; return the events handled.
@@ -88,15 +69,13 @@ def process_conversation_events(conversation_id: int) -> int:
     try:
         with transaction.atomic():
             try:
-                conversation = _lock_for_processing(conversation_id)
+                conversation = _lock_for_processing(conversation_id, reads_own_events=True)
             except Conversation.DoesNotExist:
                 return 0
             failure = getattr(conversation, "processing_failure", None)
             if failure is not None and failure.retry_at > timezone.now():
                 return 0
-            with _processing(conversation_id):
-                processor = ConversationProcessor(conversation)
-                handled = processor.run()
+            handled = ConversationProcessor(conversation).run()
             if failure is not None:
                 failure.delete()
     except Exception as error:
@@ -117,14 +96,13 @@ def process_locked_conversation(conversation: Conversation, *, savepoint: bool =
     (`savepoint=False`, two queries less) an error dooms the caller's transaction: the
     caller rolls back and records the failure itself.
     """
-    services.conversation_mark_locked(conversation)
+    services.conversation_mark_locked(conversation, reads_own_events=True)
     try:
         with transaction.atomic(savepoint=savepoint):
             failure = getattr(conversation, "processing_failure", None)
             if failure is not None and failure.retry_at > timezone.now():
                 return 0
-            with _processing(conversation.pk):
-                handled = ConversationProcessor(conversation).run()
+            handled = ConversationProcessor(conversation).run()
             if failure is not None:
                 failure.delete()
     except Exception as error:
@@ -176,13 +154,16 @@ def interrupt_runs_of_workflow(workflow, reason: str = "") -> int:
     return len(conversation_ids)
 
 
-def _lock_for_processing(conversation_id: int) -> Conversation:
+def _lock_for_processing(conversation_id: int, *, reads_own_events: bool = False) -> Conversation:
+    """The conversation locked for this transaction. `reads_own_events`: the caller's loop
+    reads the events its changes write before it commits (no task is sent for them); an
+    archive's changes are not read back, so their events are dispatched as usual."""
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("contact__company", "assignee", "team", "processing_failure")
         .get(pk=conversation_id)
     )
-    return services.conversation_mark_locked(conversation)
+    return services.conversation_mark_locked(conversation, reads_own_events=reads_own_events)
 
 
 class ConversationProcessor:
@@ -222,7 +203,7 @@ class ConversationProcessor:
                     conversation_id=self.conversation.pk, processed_at__isnull=True
                 ).order_by("id")
             )
-            changes, timers = self.changes, len(self.timers)
+            changes = self.changes
             for event in events:
                 self.resume_due_timers(due_by=event.created_at)
                 self.fire_due_timers(due_by=event.created_at)
@@ -234,7 +215,7 @@ class ConversationProcessor:
             self.fire_due_timers(due_by=self.now)
             if events:
                 self.watch_sla()
-            if self.changes == changes and len(self.timers) == timers:
+            if self.changes == changes:
                 break  # nothing changed (no step, no run ended, no timer fired): no events
         else:
             # Still more: let the next task continue after this commit.
@@ -502,6 +483,7 @@ class ConversationProcessor:
         for effect in timers.fire_due(self, due_by):
             self.event = self.event_info = self.message = None
             self._facts = None
+            self.changes += 1  # a timer's change writes an event: the loop reads it
             match effect:
                 case timer_rules.ResumeRun(run_id=run_id):
                     run = next(r for r in self.runs if r.pk == run_id)

@@ -290,7 +290,9 @@ def test_the_sweep_costs_the_same_queries_however_many_timers_are_not_due(sent):
     many = sweep_queries()
 
     assert few == many
-    assert sent == [due.pk, due.pk]
+    # Sent once: at the second sweep its task is still queued (not started), so it is
+    # not sent again (conversations/dispatch.py coalescing).
+    assert sent == [due.pk]
 
 
 def test_the_sweep_continues_after_a_full_batch_from_where_it_stopped(sent, monkeypatch):
