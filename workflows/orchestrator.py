@@ -179,6 +179,8 @@ class ConversationProcessor:
         )
         self.timers = list(Timer.objects.filter(conversation=conversation, fired_at__isnull=True))
         self.new_timers: list[Timer] = []
+        # Runs started and not written yet: inserted together by `flush_runs`.
+        self.new_runs: list[WorkflowRun] = []
         self._ran_before = None
         self._facts = None
         self.event = None
@@ -194,10 +196,24 @@ class ConversationProcessor:
     def run(self) -> int:
         """Events oldest first, each after the timers that were due before it; then the
         timers due now; again while the round changed the conversation (a change writes
-        events: the next round reads them; a round that only logged wrote none)."""
+        events: the next round reads them; a round that only logged wrote none).
+
+        The services hold back the conversation's writes meanwhile: written together
+        (one UPDATE, one INSERT of parts, one of events) at the end of each round, before
+        the next round reads the events, and whenever something reads them sooner."""
+        with services.conversation_writes_batched(self.conversation) as batch:
+            handled = self.rounds(batch)
+            batch.flush()
+            self.flush_runs()
+        self.flush_logs()
+        self.flush_timers()
+        return handled
+
+    def rounds(self, batch) -> int:
         handled = 0
         self.end_runs_of_archived_workflows()
         for _ in range(MAX_EVENT_ROUNDS):
+            batch.flush()  # the round reads the events written so far
             events = list(
                 Event.objects.filter(
                     conversation_id=self.conversation.pk, processed_at__isnull=True
@@ -222,11 +238,16 @@ class ConversationProcessor:
             from workflows.tasks import process_conversation_events_task
 
             enqueue_on_commit(process_conversation_events_task, self.conversation.pk)
-        self.flush_logs()
-        self.flush_timers()
         return handled
 
+    def flush_runs(self) -> None:
+        """Insert the runs started since the last flush, in one INSERT (ids returned)."""
+        if self.new_runs:
+            runs, self.new_runs = self.new_runs, []
+            WorkflowRun.objects.bulk_create(runs)
+
     def flush_logs(self) -> None:
+        self.flush_runs()  # the records name their runs
         if self.logs:
             WorkflowLog.objects.bulk_create(self.logs)
             self.logs = []
@@ -274,7 +295,8 @@ class ConversationProcessor:
 
     @staticmethod
     def key(run: WorkflowRun):
-        return run.pk if run.pk is not None else ("new", id(run))
+        """The run's id for the planner, the same before and after it is inserted."""
+        return run.__dict__.get("_new_key") or run.pk
 
     def view(self, run: WorkflowRun) -> RunView:
         return RunView(
@@ -304,6 +326,7 @@ class ConversationProcessor:
             depth=self.event_info.depth,
             started_at=self.now,
         )
+        run._new_key = ("new", id(run))
         self.runs.append(run)
         self.ran_before().add(workflow.id)
         self.record(run, workflow, Kind.STARTED, Start(workflow, trigger).details)
@@ -327,6 +350,7 @@ class ConversationProcessor:
             run.resume_at = outcome.resume_at
             self.save_run(run, ["status", "cursor", "waiting_for", "wait", "resume_at"])
             if outcome.resume_at is not None:
+                self.flush_runs()  # its timer names it
                 self.add_timer(timer_rules.wait_timer(run.pk, outcome.resume_at))
         elif outcome.status == executor.COMPLETED:
             self.end_run(run, Status.COMPLETED, {})
@@ -392,10 +416,12 @@ class ConversationProcessor:
                 ))  # fmt: skip
             self.apply_deferred_assignments(drop=drop_deferred)
 
-    @staticmethod
-    def save_run(run: WorkflowRun, fields: list[str]) -> None:
+    def save_run(self, run: WorkflowRun, fields: list[str]) -> None:
+        """A new run is queued for `flush_runs` (inserted as it is then); a stored one is
+        updated now."""
         if run.pk is None:
-            run.save()
+            if not any(queued is run for queued in self.new_runs):
+                self.new_runs.append(run)
         else:
             run.save(update_fields=fields)
 
@@ -419,6 +445,7 @@ class ConversationProcessor:
         self.continue_run(run, RunState(run.workflow_id, run.is_customer_facing, run.cursor))
 
     def latest_event_id(self) -> int:
+        services.conversation_flush_writes(self.conversation)  # the events written so far
         latest = Event.objects.filter(conversation_id=self.conversation.pk).aggregate(Max("id"))
         return latest["id__max"] or 0
 
@@ -567,7 +594,9 @@ class ConversationProcessor:
     def defer_assignment(self, run_state: RunState, workflow, step) -> str:
         assignee, team = step_actions.assignment_target(step)
         if self.current_run.pk is None:
-            self.current_run.save()
+            self.flush_runs()
+            if self.current_run.pk is None:
+                self.current_run.save()
         DeferredAssignment.objects.create(
             conversation=self.conversation,
             run=self.current_run,
