@@ -195,3 +195,29 @@ def test_a_burst_writes_its_runs_parts_and_events_in_one_insert_each():
     # runs, the logs; savepoint pair of the test's transaction. (Before: 91, an UPDATE,
     # a part and an event per note and an INSERT per run.)
     assert len(captured) == 15 + 2
+
+
+def test_log_records_are_written_as_given_in_order():
+    """The records' one COPY keeps every character and their order (the timeline's)."""
+    from django.utils import timezone
+
+    from workflows.orchestrator import write_logs
+
+    workflow = make_workflow("Logged")
+    conversation = services.conversation_open(contact=ContactFactory(), body="first")
+    now = timezone.now()
+    odd = "tab\there\nnew line \\ backslash \\N é 🙂 'quote' \"double\""
+    rows = [
+        (conversation.pk, workflow.pk, None, None, "skipped", odd, {"actual": odd}, now),
+        (conversation.pk, None, None, None, "started", "plain", {}, now),
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        write_logs(rows)
+    assert len(captured) == 1
+
+    logs = list(WorkflowLog.objects.filter(conversation=conversation).order_by("id"))
+    assert [(log.workflow_id, log.kind, log.message, log.details) for log in logs] == [
+        (workflow.pk, "skipped", odd, {"actual": odd}),
+        (None, "started", "plain", {}),
+    ]
+    assert all(log.created_at == now and log.run_id is None for log in logs)
