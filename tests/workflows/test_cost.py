@@ -178,7 +178,14 @@ def test_a_burst_writes_its_runs_parts_and_events_in_one_insert_each():
     with CaptureQueriesContext(connection) as captured:
         assert process(conversation) == 40  # the messages, then the notes
 
-    assert runs_of(conversation).filter(status="completed").count() == 21
+    runs = list(runs_of(conversation))
+    assert [run.status for run in runs] == ["completed"] * 21
+    # In the order they started (their messages'), each named by its own records.
+    assert [run.event_id for run in runs] == sorted(run.event_id for run in runs)
+    for run in runs:
+        kinds = list(run.logs.order_by("id").values_list("kind", "event_id"))
+        assert kinds[0] == ("started", run.event_id)
+        assert kinds[-1] == ("completed", run.event_id)
     notes = list(conversation.parts.filter(part_type="note").order_by("id"))
     assert len(notes) == 21
     note_events = list(conversation.events.filter(event_type="note_added").order_by("id"))
