@@ -18,6 +18,7 @@ together when it flushes, one UPDATE and one INSERT of parts and one of events (
 signal then: it reads those events itself).
 """
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -171,6 +172,8 @@ class WriteBatch:
         self.changed = False
         self.fields: set[str] = set()
         self.records: list[tuple[Part, Event]] = []
+        # The events written, as they read back from the database (the caller takes them).
+        self.written: list[Event] = []
 
     def flush(self) -> None:
         if self.changed:
@@ -182,7 +185,10 @@ class WriteBatch:
             for part, event in records:
                 event.payload = {"part_id": part.pk, **event.payload}
             # No post_save: the writer reads these events itself (event_read_by_writer).
-            Event.objects.bulk_create([event for _, event in records])
+            events = Event.objects.bulk_create([event for _, event in records])
+            for event in events:
+                event.payload = json.loads(json.dumps(event.payload))  # as stored
+            self.written += events
 
 
 def _batch_of(conversation: Conversation) -> WriteBatch | None:

@@ -240,23 +240,28 @@ class ConversationProcessor:
         return handled
 
     def rounds(self, batch) -> int:
-        handled = 0
+        """The loop. The first round reads the pending events; a later one, the events
+        the rounds before it wrote (`batch.written`): under the conversation's lock no one
+        else writes its events. All are marked processed in one UPDATE at the end."""
+        handled = []
         self.end_runs_of_archived_workflows()
-        for _ in range(MAX_EVENT_ROUNDS):
+        for number in range(MAX_EVENT_ROUNDS):
             batch.flush()  # the round reads the events written so far
-            events = list(
-                Event.objects.filter(
-                    conversation_id=self.conversation.pk, processed_at__isnull=True
-                ).order_by("id")
-            )
+            if number == 0:
+                events = list(
+                    Event.objects.filter(
+                        conversation_id=self.conversation.pk, processed_at__isnull=True
+                    ).order_by("id")
+                )
+                batch.written = []
+            else:
+                events, batch.written = sorted(batch.written, key=lambda e: e.pk), []
             changes = self.changes
             for event in events:
                 self.resume_due_timers(due_by=event.created_at)
                 self.fire_due_timers(due_by=event.created_at)
                 self.handle(event)
-            if events:
-                Event.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=self.now)
-                handled += len(events)
+            handled += [event.pk for event in events]
             self.resume_due_timers(due_by=self.now)
             self.fire_due_timers(due_by=self.now)
             if events:
@@ -268,7 +273,9 @@ class ConversationProcessor:
             from workflows.tasks import process_conversation_events_task
 
             enqueue_on_commit(process_conversation_events_task, self.conversation.pk)
-        return handled
+        if handled:
+            Event.objects.filter(pk__in=handled).update(processed_at=self.now)
+        return len(handled)
 
     def flush_runs(self) -> None:
         """Insert the runs started since the last flush, in one INSERT (ids returned)."""

@@ -133,10 +133,11 @@ def test_a_runs_changes_are_written_together_one_update_and_one_insert_per_table
     assert len(statements(captured, 'INSERT INTO "conversations_event"')) == 1
     assert len(statements(captured, 'INSERT INTO "workflows_workflowrun"')) == 1
     # lock, catalog stamp, runs, timers; round 1: events, ran-before, tags, tag link
-    # (its id cached), mark processed; flush: UPDATE, parts, events; round 2: events, mark
-    # processed; run INSERT, log INSERT; savepoint pair of the test's transaction.
-    # (Before the writes were batched: 25, an UPDATE, a part and an event per change.)
-    assert len(captured) == 16 + 2
+    # (its id cached); flush: UPDATE, parts, events; round 2 reads the events it wrote
+    # (no SELECT); mark both rounds' events processed; run INSERT, log COPY; savepoint
+    # pair of the test's transaction. (Before the writes were batched: 25, an UPDATE, a
+    # part and an event per change, a SELECT and an UPDATE per round.)
+    assert len(captured) == 14 + 2
 
     # What the user sees is as before: each change a part and an event naming it, in order.
     conversation.refresh_from_db()
@@ -197,11 +198,12 @@ def test_a_burst_writes_its_runs_parts_and_events_in_one_insert_each():
         'INSERT INTO "conversations_event"',
     ):
         assert len(statements(captured, statement)) == 1, statement
-    # lock, catalog stamp, runs, timers; round 1: events, ran-before, tags, mark
-    # processed; flush: UPDATE, parts, events; round 2: events, mark processed; the
-    # runs, the logs; savepoint pair of the test's transaction. (Before: 91, an UPDATE,
-    # a part and an event per note and an INSERT per run.)
-    assert len(captured) == 15 + 2
+    # lock, catalog stamp, runs, timers; round 1: events, ran-before, tags; flush:
+    # UPDATE, parts, events; round 2 reads the notes it wrote (no SELECT); mark both
+    # rounds' events processed; the runs, the logs; savepoint pair of the test's
+    # transaction. (Before: 91, an UPDATE, a part and an event per note, an INSERT per
+    # run, a SELECT and an UPDATE per round.)
+    assert len(captured) == 13 + 2
 
 
 def test_log_records_are_written_as_given_in_order():
