@@ -67,6 +67,52 @@ LOG_COLUMNS = (
 )
 
 
+RUN_COLUMNS = (
+    "workflow_id",
+    "conversation_id",
+    "event_id",
+    "status",
+    "is_customer_facing",
+    "cursor",
+    "waiting_for",
+    "wait",
+    "resume_at",
+    "depth",
+    "started_at",
+    "ended_at",
+    "end_reason",
+)
+JSON_RUN_COLUMNS = {"cursor", "wait"}
+
+
+def insert_runs(runs: list[WorkflowRun]) -> None:
+    """Insert new runs in one statement, in order, and give each its id: plain SQL on
+    PostgreSQL (INSERT … VALUES … RETURNING id, cheaper in Python than the ORM's bulk
+    insert), `bulk_create` elsewhere."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        WorkflowRun.objects.bulk_create(runs)
+        return
+    table = connection.ops.quote_name(WorkflowRun._meta.db_table)
+    row = "(" + ", ".join(["%s"] * len(RUN_COLUMNS)) + ")"
+    params = []
+    for run in runs:
+        for column in RUN_COLUMNS:
+            value = getattr(run, column)
+            params.append(json.dumps(value) if column in JSON_RUN_COLUMNS else value)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(RUN_COLUMNS)}) VALUES "
+            f"{', '.join([row] * len(runs))} RETURNING id",
+            params,
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for run, pk in zip(runs, ids, strict=True):
+        run.pk = pk
+        run._state.adding = False
+        run._state.db = connection.alias
+
+
 def write_logs(rows: list[tuple]) -> None:
     """Insert log records (tuples in LOG_COLUMNS order), in order: one COPY on
     PostgreSQL (thousands of rows in a burst: the ORM's multi-row INSERT cost more in
@@ -281,7 +327,7 @@ class ConversationProcessor:
         """Insert the runs started since the last flush, in one INSERT (ids returned)."""
         if self.new_runs:
             runs, self.new_runs = self.new_runs, []
-            WorkflowRun.objects.bulk_create(runs)
+            insert_runs(runs)
 
     def flush_logs(self) -> None:
         """Write the queued records; their runs first (the records name them)."""
