@@ -7,10 +7,11 @@ the executor writes carry their own words (`details={"type": ...}`): for those, 
 rows saved before records existed, `words` returns None and callers show the message.
 """
 
+from workflows.vocabulary import STATE_OPTION_WORDS
+
 # Workflows named in the message of a "targeting did not match" line.
 NOT_MATCHED_NAMED = 5
 
-STATE_WORDS = {"closed": "closed", "snoozed": "snoozed", "open": "reopened"}
 CAUSE_WORDS = {
     "teammate_replied": "{who} replied",
     "assigned": "{who} assigned the conversation",
@@ -57,7 +58,7 @@ def cause_words(details: dict) -> str:
         return f'the workflow "{details.get("name", "")}" was archived'
     who = details.get("actor") or "a teammate"
     if cause == "state_changed":
-        return f"{who} {STATE_WORDS.get(details.get('state'), 'changed')} the conversation"
+        return f"{who} {STATE_OPTION_WORDS.get(details.get('state'), 'changed')} the conversation"
     return CAUSE_WORDS[cause].format(who=who)
 
 
