@@ -122,7 +122,7 @@ def _process_batch(conversation_id, size, *, wait_for_own: bool):
                     .first()
                 )
                 if own is None:
-                    return 0, 0
+                    conversation_id = None  # deleted meanwhile: the others still
             conversations = claim_ready_conversations(size, own=conversation_id)
             if conversation_id is not None and conversation_id not in {
                 conversation.pk for conversation in conversations
