@@ -150,7 +150,7 @@ def timeline_words(kind: str, details: dict, workflow_name: str | None, message:
     if kind == "completed":
         return f"{name} finished"
     if said is None:
-        return f"{name}: {message}" if kind not in ("chain_cut", "not_matched") else message
+        return _said_before_records(kind, name, message)
     if kind == "skipped":
         return f"{name} did not start: {skip_reason(details)}"
     if kind == "not_matched":
@@ -165,3 +165,23 @@ def timeline_words(kind: str, details: dict, workflow_name: str | None, message:
     if kind == "chain_cut":
         return said
     return f"{name}: {said}"
+
+
+# How the timeline said a log saved before records (its message only), as it did then.
+_OLD_PREFIXES = {
+    "skipped": ("Did not start: ", "did not start: "),
+    "not_matched": ("Did not start: ", "did not start: "),
+    "interrupted": ("Interrupted: ", "was interrupted: "),
+    "failed": ("Failed: ", "failed: "),
+}
+
+
+def _said_before_records(kind: str, name: str, message: str) -> str:
+    prefix, verb = _OLD_PREFIXES.get(kind, ("", ""))
+    if prefix and message.startswith(prefix):
+        return f"{name} {verb}{message[len(prefix) :]}"
+    if kind in ("skipped", "not_matched", "chain_cut"):
+        return message
+    if kind in ("interrupted", "failed"):
+        return f"{name} {verb}{message}"
+    return f"{name}: {message}"
