@@ -7,6 +7,7 @@ here, whatever happens. The latency of a message is its event's `processed_at` m
 began, so the latency is the wait, a few milliseconds short of the commit).
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max, Min
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -75,8 +77,8 @@ class Stack:
     def __exit__(self, *exc):
         self.stop()
 
-    def spawn(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
-        log = open(self.dir / f"{name}.log", "w")  # noqa: SIM115 - lives with the process
+    def spawn(self, name: str, argv: list[str], env: dict, append=False) -> subprocess.Popen:
+        log = open(self.dir / f"{name}.log", "a" if append else "w")  # noqa: SIM115 - lives with the process
         process = subprocess.Popen(
             argv,
             cwd=settings.BASE_DIR,
@@ -105,6 +107,7 @@ class Stack:
             self.broker_url = f"redis://127.0.0.1:{port}/0"
             self.wait(lambda: _redis_ready(port), "redis-server", 20)
         env["CELERY_BROKER_URL"] = self.broker_url
+        self.env = env
         web_port = free_port()
         python = sys.executable
         self.spawn(
@@ -137,6 +140,26 @@ class Stack:
                 return
             time.sleep(0.1)
         raise EndToEndError(f"{what} not ready within {timeout:.0f} s\n{self.logs()}")
+
+    @contextlib.contextmanager
+    def stopped(self, name: str):
+        """Stop a process (a warm shutdown: it finishes its task and lets go of its locks),
+        start it again on the way out."""
+        process = self.processes[name]
+        self.stop_process(process)
+        try:
+            yield
+        finally:
+            self.spawn(name, process.args, self.env, append=True)
+
+    def stop_process(self, process) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
     def logs(self) -> str:
         return "\n".join(
@@ -196,6 +219,7 @@ class EndToEnd:
     burst: Load
     paced: Load
     paced_rate: float
+    backlog: Load | None = None
 
 
 class Client:
@@ -297,16 +321,18 @@ def run_end_to_end(
     messages: int,
     paced_rate: float,
     paced_seconds: float,
+    backlog_messages: int,
     contact_start: int,
     note,
 ) -> EndToEnd:
     """One run on `conversations` fresh conversations: `messages` as fast as the API takes
-    them, drained; then `paced_rate` messages/s for `paced_seconds`, drained."""
+    them, drained; then `paced_rate` messages/s for `paced_seconds`, drained; then
+    `backlog_messages` with the worker stopped, drained by a new worker: the worker's own
+    rate, whatever the API's."""
     ids = open_conversations(conversations, contact_start)
     client = Client(stack.base, api_token())
     stack.wait(lambda: client.ready(ids[0]), "gunicorn", 60)
     # The whole path once (worker connected, catalog compiled) before measuring.
-    since = timezone.now()
     if not client.post_message(ids[0], 0):
         raise EndToEndError(f"the API refused a message\n{stack.logs()}")
     stack.wait(lambda: pending(ids[:1]) == 0, "the worker", 60)
@@ -325,4 +351,20 @@ def run_end_to_end(
     failed, seconds = send(client, jobs, rate=paced_rate)
     drain(ids, timeout=max(60.0, count / 10))
     paced = outcome(ids, since, Load(sent=count, failed=failed, seconds=seconds))
-    return EndToEnd(burst, paced, paced_rate)
+
+    backlog = None
+    if backlog_messages:
+        note(f"end to end: {backlog_messages} messages with the worker stopped, then a new one")
+        jobs = [ids[number % conversations] for number in range(backlog_messages)]
+        since = timezone.now()
+        with stack.stopped("worker"):
+            failed, seconds = send(client, jobs, rate=None)
+        drain(ids, timeout=max(90.0, backlog_messages / 10))
+        backlog = outcome(ids, since, Load(sent=backlog_messages, failed=failed, seconds=seconds))
+        # Its rate: from the first event the new worker processed to the last.
+        span = Event.objects.filter(conversation_id__in=ids, created_at__gte=since).aggregate(
+            first=Min("processed_at"), last=Max("processed_at")
+        )
+        if span["last"] is not None:
+            backlog.processing_seconds = (span["last"] - span["first"]).total_seconds()
+    return EndToEnd(burst, paced, paced_rate, backlog)

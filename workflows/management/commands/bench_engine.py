@@ -39,6 +39,7 @@ QUICK = {
     "e2e_conversations": 5,
     "e2e_messages": 60,
     "paced_seconds": 2.0,
+    "backlog_messages": 40,
 }
 
 
@@ -87,6 +88,12 @@ class Command(BaseCommand):
         parser.add_argument("--e2e-messages", type=int, default=2000)
         parser.add_argument("--paced-rate", type=float, default=30.0, help="messages/s offered")
         parser.add_argument("--paced-seconds", type=float, default=20.0)
+        parser.add_argument(
+            "--backlog-messages",
+            type=int,
+            default=1000,
+            help="messages sent with the worker paused (0: no backlog run)",
+        )
         parser.add_argument(
             "--e2e-broker",
             help="a Redis URL for the end-to-end run (default: a redis-server of its own)",
@@ -194,6 +201,7 @@ class Command(BaseCommand):
                         messages=o["e2e_messages"],
                         paced_rate=o["paced_rate"],
                         paced_seconds=o["paced_seconds"],
+                        backlog_messages=o["backlog_messages"],
                         contact_start=self.next_contacts(o["e2e_conversations"]),
                         note=self.note,
                     )
@@ -313,7 +321,11 @@ class Command(BaseCommand):
             f"own redis-server + PostgreSQL, {o['matching']} matching of {self.e2e_size()} live "
             f"workflows; {o['e2e_messages']:,} messages over POST /api/conversations/{{id}}/reply/ "
             f"across {o['e2e_conversations']} conversations ({end_to_end.CLIENT_THREADS} client "
-            "threads), then paced. Latency = the message's event created_at -> processed_at."
+            "threads), then paced, then a backlog sent while the worker is stopped: its events/s "
+            "run from the first event a new worker processes to the last, the worker's own "
+            "rate (the sweeps re-queue what waits meanwhile, as in production). Events "
+            "processed/s: the messages' events and the workflows' own, first written to last "
+            "processed. Latency = the message's event created_at -> processed_at."
         )
         header = (
             "load",
@@ -342,6 +354,21 @@ class Command(BaseCommand):
                     spread([x.latency(0.99) for x in loads], ".2f"),
                     spread([x.failed for x in loads], "d"),
                     spread([x.unprocessed for x in loads], "d"),
+                )
+            )
+        backlogs = [r.backlog for r in e2e if r.backlog is not None]
+        if backlogs:
+            rows.append(
+                (
+                    "backlog, new worker",
+                    spread([x.sent for x in backlogs], ",d"),
+                    spread([x.accepted_rate for x in backlogs], ",.0f"),
+                    spread([x.event_rate for x in backlogs], ",.0f"),
+                    "-",
+                    "-",
+                    "-",
+                    spread([x.failed for x in backlogs], "d"),
+                    spread([x.unprocessed for x in backlogs], "d"),
                 )
             )
         for line in table(header, rows):
