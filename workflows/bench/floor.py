@@ -210,7 +210,7 @@ class Floor:
             "WHERE lower(g.name) = ANY(%s::text[]))",
             f"(SELECT json_agg(t) FROM {_q(Timer._meta.db_table)} t "
             "WHERE t.conversation_id = c.id AND t.fired_at IS NULL)"
-            if Timer is not None
+            if Timer is not None and hasattr(Timer, "fired_at")
             else "NULL",
         ]
         for _model in self.tables:
