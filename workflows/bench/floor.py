@@ -26,7 +26,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from conversations.models import Company, Contact, Conversation, Event, Tag, Teammate
+from conversations.models import Company, Contact, Conversation, Event, Part, Tag, Teammate
 from workflows.bench.workload import conversation_tables
 from workflows.models import CatalogVersion, WorkflowRun
 
@@ -299,7 +299,7 @@ class Floor:
                     elif column in json_columns:
                         if model is Event and isinstance(value, dict) and "part_id" in value:
                             part = value["part_id"]
-                            value = {**value, "part_id": ids[_part_model()].get(part, part)}
+                            value = {**value, "part_id": ids[Part].get(part, part)}
                         value = Jsonb(value)
                     values.append(value)
             if model is Event:
@@ -312,9 +312,3 @@ class Floor:
             return f"/* floor write */ {first}", values, events
         ctes = ", ".join(f"w{number} AS ({text})" for number, text in enumerate(parts))
         return f"/* floor write */ WITH {ctes} SELECT 1", values, events
-
-
-def _part_model():
-    from conversations.models import Part
-
-    return Part

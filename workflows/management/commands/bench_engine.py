@@ -16,6 +16,8 @@ Every figure is the median [min-max] of `--runs` runs. Every row the bench creat
 deleted at the end (and leftovers of an interrupted run at the start). PostgreSQL only.
 """
 
+import signal
+import time
 from collections import Counter
 
 from django.core.management import call_command
@@ -43,6 +45,10 @@ QUICK = {
 }
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _sizes(text: str) -> list[int]:
     try:
         sizes = sorted({int(part) for part in text.split(",") if part.strip()})
@@ -67,16 +73,16 @@ class Command(BaseCommand):
             "--quick", action="store_true", help="tiny sizes, one run: a smoke test"
         )
         parser.add_argument(
-            "--pairs", type=int, default=100, help="conversations (and as many twins), single"
+            "--pairs", type=int, default=60, help="conversations (and as many twins), single"
         )
         parser.add_argument(
             "--messages", type=int, default=3, help="messages per conversation, single"
         )
         parser.add_argument(
-            "--chunk", type=int, default=50, help="conversations per interleaved chunk, single"
+            "--chunk", type=int, default=30, help="conversations per interleaved chunk, single"
         )
         parser.add_argument(
-            "--burst-pairs", type=int, default=25, help="conversations (and twins), burst"
+            "--burst-pairs", type=int, default=15, help="conversations (and twins), burst"
         )
         parser.add_argument(
             "--burst-chunk", type=int, default=5, help="conversations per chunk, burst"
@@ -87,12 +93,12 @@ class Command(BaseCommand):
         parser.add_argument("--e2e-conversations", type=int, default=100)
         parser.add_argument("--e2e-messages", type=int, default=2000)
         parser.add_argument("--paced-rate", type=float, default=30.0, help="messages/s offered")
-        parser.add_argument("--paced-seconds", type=float, default=20.0)
+        parser.add_argument("--paced-seconds", type=float, default=15.0)
         parser.add_argument(
             "--backlog-messages",
             type=int,
-            default=1000,
-            help="messages sent with the worker paused (0: no backlog run)",
+            default=500,
+            help="messages sent with the worker stopped (0: no backlog run)",
         )
         parser.add_argument(
             "--e2e-broker",
@@ -114,6 +120,7 @@ class Command(BaseCommand):
                 if options[key] == self.default(key):
                     options[key] = value
         self.options = options
+        self.started = time.monotonic()
         sizes = _sizes(options["sizes"])
         for key in ("runs", "pairs", "messages", "chunk", "burst_pairs", "burst_chunk"):
             if options[key] < 1:
@@ -123,6 +130,8 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
 
+        # A SIGTERM unwinds like Ctrl-C: the processes it started stop, its rows go.
+        signal.signal(signal.SIGTERM, _terminate)
         with no_broker():
             delete_bench_data()  # leftovers of an interrupted run
             foreign = Workflow.objects.filter(status="live").count()
@@ -143,7 +152,8 @@ class Command(BaseCommand):
         return parser.get_default(key)
 
     def note(self, text: str) -> None:
-        self.stderr.write(f"bench: {text}")
+        elapsed = time.monotonic() - self.started
+        self.stderr.write(f"bench [{elapsed:5.0f} s]: {text}")
         self.stderr.flush()
 
     # --- running ------------------------------------------------------------------------
