@@ -29,6 +29,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from config.celery import app as celery_app
 from conversations.models import Event, EventType, Teammate
 from workflows.bench.inprocess import open_conversations
 from workflows.bench.report import percentile
@@ -286,6 +287,28 @@ def send(client: Client, jobs, *, rate: float | None) -> tuple[int, float]:
     return answers.count(False), time.perf_counter() - started
 
 
+def queued(broker_url: str) -> int:
+    """Tasks waiting in the broker's default queue (Redis)."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        return client.llen(celery_app.conf.task_default_queue or "celery")
+    finally:
+        client.close()
+
+
+def settle(stack, conversation_ids, *, timeout: float) -> None:
+    """Before a load: no event left and no task queued (the tasks a backlog left behind,
+    most of them with nothing to do, would otherwise delay the next load's messages)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pending(conversation_ids) and not queued(stack.broker_url):
+            return
+        time.sleep(0.5)
+    raise EndToEndError(f"the worker did not settle within {timeout:.0f} s\n{stack.logs()}")
+
+
 def drain(conversation_ids, *, timeout: float) -> int:
     """Wait until the worker has processed every event; return how many are left."""
     deadline = time.monotonic() + timeout
@@ -335,7 +358,8 @@ def run_end_to_end(
     # The whole path once (worker connected, catalog compiled) before measuring.
     if not client.post_message(ids[0], 0):
         raise EndToEndError(f"the API refused a message\n{stack.logs()}")
-    stack.wait(lambda: pending(ids[:1]) == 0, "the worker", 60)
+    stack.wait(lambda: pending(ids[:1]) == 0, "the worker", 120)
+    settle(stack, ids, timeout=300)
 
     note(f"end to end: {messages} messages over the API across {conversations} conversations")
     jobs = [ids[number % conversations] for number in range(messages)]
@@ -344,6 +368,7 @@ def run_end_to_end(
     drain(ids, timeout=max(60.0, messages / 10))
     burst = outcome(ids, since, Load(sent=messages, failed=failed, seconds=seconds))
 
+    settle(stack, ids, timeout=300)
     count = max(1, round(paced_rate * paced_seconds))
     note(f"end to end: {count} messages at {paced_rate:g}/s")
     jobs = [ids[number % conversations] for number in range(count)]
@@ -354,6 +379,7 @@ def run_end_to_end(
 
     backlog = None
     if backlog_messages:
+        settle(stack, ids, timeout=300)
         note(f"end to end: {backlog_messages} messages with the worker stopped, then a new one")
         jobs = [ids[number % conversations] for number in range(backlog_messages)]
         since = timezone.now()

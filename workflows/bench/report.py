@@ -9,7 +9,8 @@ def spread(values, fmt: str) -> str:
     values = list(values)
     if not values:
         return "-"
-    middle = format(statistics.median(values), fmt)
+    middle = statistics.median_low(values) if fmt.endswith("d") else statistics.median(values)
+    middle = format(middle, fmt)
     if len(values) == 1:
         return middle
     return f"{middle} [{format(min(values), fmt)}–{format(max(values), fmt)}]"

@@ -97,7 +97,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--backlog-messages",
             type=int,
-            default=500,
+            default=300,
             help="messages sent with the worker stopped (0: no backlog run)",
         )
         parser.add_argument(
