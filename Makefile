@@ -41,9 +41,11 @@ test: export VAR_DIR := $(CURDIR)/var/test
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# DESIGN.md §9 Speed: events/s and queries/event at 10, 100 and 1,000 live workflows
-# beside the plain-SQL floor. PostgreSQL only: DATABASE_URL=postgres://... make bench
-# (the command migrates that database, creates its data and deletes it at the end).
+# DESIGN.md §9 Speed: the engine against the plain-SQL floor, interleaved, at 10, 100 and
+# 1,000 live workflows (one message per transaction and bursts), and end to end (gunicorn,
+# a Celery worker, beat and a redis-server it starts itself); median [min-max] of 3 runs,
+# about 10 minutes. PostgreSQL only: DATABASE_URL=postgres://... make bench; BENCH_ARGS=--quick
+# for a smoke run (the command migrates that database, creates its data, deletes it at the end).
 bench: setup
 	$(BIN)/python manage.py bench_engine $(BENCH_ARGS)
 

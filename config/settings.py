@@ -289,6 +289,10 @@ QUEUED_MARKER_SECONDS = env_int("QUEUED_MARKER_SECONDS", 30)
 EVENT_REDISPATCH_AFTER = timedelta(seconds=env_int("EVENT_REDISPATCH_AFTER_SECONDS", 5))
 # How often the sweeps run; bounds how late a lost task or timer can be.
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 5)
+# A timer gets its ETA task when it is set only if it falls due within this long: Redis
+# hands a held ETA message to a worker again every visibility_timeout, so a week-long
+# snooze would pile up copies. Later timers get theirs from the sweep, one interval ahead.
+TIMER_ETA_HORIZON_SECONDS = env_int("TIMER_ETA_HORIZON_SECONDS", 240)
 
 # Poison work: a conversation whose processing raises is retried by the sweeps after
 # base × 2^(failures-1) seconds, at most the cap; from this many failures in a row it is

@@ -294,11 +294,6 @@ class Conversation(models.Model):
             models.Index(fields=["state", "waiting_since"], name="conv_state_waiting"),
             models.Index(fields=["assignee", "state"], name="conv_assignee_state"),
             models.Index(fields=["team", "state"], name="conv_team_state"),
-            models.Index(
-                fields=["snoozed_until"],
-                condition=models.Q(state="snoozed"),
-                name="conv_snoozed_until",
-            ),
         ]
 
     def __str__(self) -> str:

@@ -7,8 +7,11 @@ failures (workflows/failures.py). One batch is one transaction:
    for and up to CONSUMER_BATCH_SIZE - 1 other ready ones, oldest pending event first:
    a conversation another worker holds is skipped, never waited for, so two batches
    cannot deadlock and never share one;
-2. if the task's own conversation was held, wait for its lock, as the per-conversation
-   task always did (§6.6: its events are processed under its lock, oldest first);
+2. if the task's own conversation was held, let the others go (nothing was written)
+   and start again: wait for its lock first, as the per-conversation task always did
+   (§6.6: its events are processed under its lock, oldest first), then claim the others;
+   a task never waits while holding rows, so it cannot deadlock with another
+   transaction (an archive locks conversations one by one);
 3. process each in its own savepoint (`process_locked_conversation`): a poison
    conversation rolls back alone and its failure is recorded; the others stand. Alone
    in its batch, a conversation needs no savepoint (as `process_conversation_events`);
@@ -88,27 +91,43 @@ def process_batch(conversation_id: int | None = None, *, size: int | None = None
     (and recorded as their failures). The database's passing trouble rolls the whole
     batch back and is raised: the task retries it.
     """
+    size = size or CONSUMER_BATCH_SIZE
+    result = _process_batch(conversation_id, size, wait_for_own=False)
+    if result is None:
+        # Another transaction holds the task's own conversation. The claim's locks are
+        # let go (nothing was written) before waiting for it: a task waiting while it
+        # holds others could deadlock with a transaction that holds its own and wants
+        # one of them (an archive locks conversations one by one).
+        result = _process_batch(conversation_id, size, wait_for_own=True)
+    return result
+
+
+def _process_batch(conversation_id, size, *, wait_for_own: bool):
+    """`process_batch`; None (nothing done) when the own conversation is held and
+    `wait_for_own` is False."""
     from workflows.orchestrator import process_locked_conversation
 
-    size = size or CONSUMER_BATCH_SIZE
     own_error = None
     handled = 0
     conversations = []
     try:
         with transaction.atomic():
-            conversations = claim_ready_conversations(size, own=conversation_id)
-            if conversation_id is not None and conversation_id not in {
-                conversation.pk for conversation in conversations
-            }:
-                # Another transaction holds it: wait for it, as this task always did.
+            if wait_for_own:
+                # Its lock first, waiting for it as this task always did; then the
+                # others (a row this transaction holds is not skipped).
                 own = (
                     Conversation.objects.select_related(*PROCESSING_RELATED)
                     .select_for_update(of=("self",))
                     .filter(pk=conversation_id)
                     .first()
                 )
-                if own is not None:
-                    conversations = sorted([own, *conversations[: size - 1]], key=lambda c: c.pk)
+                if own is None:
+                    conversation_id = None  # deleted meanwhile: the others still
+            conversations = claim_ready_conversations(size, own=conversation_id)
+            if conversation_id is not None and conversation_id not in {
+                conversation.pk for conversation in conversations
+            }:
+                return None  # held by another transaction: leave holding nothing
             if len(conversations) == 1:
                 handled = process_locked_conversation(conversations[0], savepoint=False)
                 return handled, 1

@@ -7,10 +7,11 @@ the executor writes carry their own words (`details={"type": ...}`): for those, 
 rows saved before records existed, `words` returns None and callers show the message.
 """
 
+from workflows.vocabulary import STATE_OPTION_WORDS
+
 # Workflows named in the message of a "targeting did not match" line.
 NOT_MATCHED_NAMED = 5
 
-STATE_WORDS = {"closed": "closed", "snoozed": "snoozed", "open": "reopened"}
 CAUSE_WORDS = {
     "teammate_replied": "{who} replied",
     "assigned": "{who} assigned the conversation",
@@ -57,7 +58,7 @@ def cause_words(details: dict) -> str:
         return f'the workflow "{details.get("name", "")}" was archived'
     who = details.get("actor") or "a teammate"
     if cause == "state_changed":
-        return f"{who} {STATE_WORDS.get(details.get('state'), 'changed')} the conversation"
+        return f"{who} {STATE_OPTION_WORDS.get(details.get('state'), 'changed')} the conversation"
     return CAUSE_WORDS[cause].format(who=who)
 
 
@@ -149,7 +150,7 @@ def timeline_words(kind: str, details: dict, workflow_name: str | None, message:
     if kind == "completed":
         return f"{name} finished"
     if said is None:
-        return f"{name}: {message}" if kind not in ("chain_cut", "not_matched") else message
+        return _said_before_records(kind, name, message)
     if kind == "skipped":
         return f"{name} did not start: {skip_reason(details)}"
     if kind == "not_matched":
@@ -164,3 +165,23 @@ def timeline_words(kind: str, details: dict, workflow_name: str | None, message:
     if kind == "chain_cut":
         return said
     return f"{name}: {said}"
+
+
+# How the timeline said a log saved before records (its message only), as it did then.
+_OLD_PREFIXES = {
+    "skipped": ("Did not start: ", "did not start: "),
+    "not_matched": ("Did not start: ", "did not start: "),
+    "interrupted": ("Interrupted: ", "was interrupted: "),
+    "failed": ("Failed: ", "failed: "),
+}
+
+
+def _said_before_records(kind: str, name: str, message: str) -> str:
+    prefix, verb = _OLD_PREFIXES.get(kind, ("", ""))
+    if prefix and message.startswith(prefix):
+        return f"{name} {verb}{message[len(prefix) :]}"
+    if kind in ("skipped", "not_matched", "chain_cut"):
+        return message
+    if kind in ("interrupted", "failed"):
+        return f"{name} {verb}{message}"
+    return f"{name}: {message}"

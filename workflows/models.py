@@ -145,11 +145,6 @@ class WorkflowRun(models.Model):
             )
         ]
         indexes = [
-            models.Index(
-                fields=["resume_at"],
-                condition=models.Q(status="waiting", resume_at__isnull=False),
-                name="run_timer_due",
-            ),
             models.Index(fields=["workflow", "started_at"], name="run_workflow_started"),
             # The processor reads a conversation's active runs on every event: straight
             # to them, not through all its finished ones. Small: finished runs drop out.

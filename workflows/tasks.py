@@ -91,12 +91,16 @@ def redispatch_unprocessed_events_task(after_conversation_id: int = 0) -> int:
 @shared_task(name="workflows.fire_due_timers", **TASK_RETRY_POLICY)
 def fire_due_timers_task(after_conversation_id: int = 0) -> int:
     """Behind each timer's ETA task: send the conversations whose timers are due and
-    unfired (waits, snoozes, silences, SLA targets: workflows/timers.py).
+    unfired (waits, snoozes, silences, SLA targets: workflows/timers.py); and the ETA
+    tasks of timers set beyond the ETA horizon that fall due before the next sweep.
 
     One query for the parked conversations and one on the unfired-timers index, however
     many timers are not due yet."""
     from workflows.models import Timer
+    from workflows.timers import send_upcoming
 
+    if not after_conversation_id:
+        send_upcoming(timezone.now())
     conversation_ids = dispatch_conversations(
         Timer.objects.filter(
             fired_at__isnull=True,

@@ -7,7 +7,8 @@ processor, which holds the conversation's lock:
 - `load_pending(conversation_id)`: the unfired timers, one query (partial index);
 - `add(port, spec)`: queue a timer; `flush(port)` writes those queued in one INSERT (the
   unique key makes a timer that exists already a no-op) and sends one ETA task per due
-  time after the commit;
+  time within TIMER_ETA_HORIZON_SECONDS after the commit (`send_upcoming`, run by the
+  sweep, sends those of later timers one sweep interval ahead of their due time);
 - `fire_due(port, due_by)`: the due timers in due order, marked fired in one UPDATE,
   each yielding the effect it has on the conversation as it is when its turn comes.
 
@@ -18,11 +19,14 @@ loses it; `fired_at`, set under the lock, makes it fire once.
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from django.conf import settings
+from django.db.models import F
+
 from conversations import services, sla
-from conversations.dispatch import enqueue_on_commit
+from conversations.dispatch import enqueue_on_commit, send_or_leave_to_sweep
 from workflows.engine import timers as engine
 from workflows.models import Timer, WorkflowRun
 
@@ -65,9 +69,38 @@ def flush(port: TimerPort) -> None:
     from workflows.tasks import process_conversation_events_task
 
     Timer.objects.bulk_create(port.new_timers, ignore_conflicts=True)
+    horizon = port.now + eta_horizon()
     for due_at in sorted({t.due_at for t in port.new_timers if t.fired_at is None}):
-        enqueue_on_commit(process_conversation_events_task, port.conversation.pk, eta=due_at)
+        if due_at <= horizon:  # later ones: the sweep sends theirs (send_upcoming)
+            enqueue_on_commit(process_conversation_events_task, port.conversation.pk, eta=due_at)
     port.new_timers = []
+
+
+def eta_horizon() -> timedelta:
+    return timedelta(seconds=settings.TIMER_ETA_HORIZON_SECONDS)
+
+
+def send_upcoming(now: datetime) -> int:
+    """ETA tasks for the timers set beyond the horizon that fall due before the next
+    sweep (each gets one then, or, if a sweep is late, is found due by the next one).
+    One query on the unfired-timers index."""
+    from workflows.tasks import process_conversation_events_task
+
+    upcoming = (
+        Timer.objects.filter(
+            fired_at__isnull=True,
+            due_at__gt=now,
+            due_at__lte=now + timedelta(seconds=settings.SWEEP_INTERVAL_SECONDS),
+            created_at__lt=F("due_at") - eta_horizon(),
+        )
+        .order_by()
+        .values_list("conversation_id", "due_at")
+        .distinct()
+    )
+    sent = 0
+    for conversation_id, due_at in upcoming:
+        sent += send_or_leave_to_sweep(process_conversation_events_task, (conversation_id,), due_at)
+    return sent
 
 
 def fire_due(port: TimerPort, due_by: datetime) -> Iterator[engine.Effect]:

@@ -302,3 +302,32 @@ def test_archiving_waits_for_a_worker_that_starts_a_run_of_it_without_a_deadlock
     assert not WorkflowRun.objects.filter(workflow=asking, status__in=WorkflowRun.ACTIVE).exists()
     earlier_run.refresh_from_db()
     assert earlier_run.status == Status.INTERRUPTED
+
+
+def test_the_changes_an_archive_makes_are_processed_like_any_others(
+    support_team, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The archive writes events (bot inbox left, the held-back assignment applied) that
+    no processing loop reads before its commit: a task is sent for them, and it handles
+    them (an assignment trigger fires)."""
+    from conversations.models import Event
+    from workflows.tasks import process_conversation_events_task
+
+    asking = asking_workflow()
+    make_workflow(
+        "Route", trigger="customer_first_message", steps=[{"type": "assign", "team": "Support"}]
+    )
+    make_workflow(
+        "On assign", trigger="conversation_assigned", steps=[{"type": "add_tag", "tag": "Routed"}]
+    )
+    conversation = open_conversation()
+    sent = []
+    monkeypatch.setattr(process_conversation_events_task, "delay", sent.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow_archive(workflow=asking)
+
+    assert sent == [conversation.pk]
+    assert Event.objects.filter(conversation=conversation, processed_at__isnull=True).exists()
+    process(conversation)
+    assert sorted(conversation.tags.values_list("name", flat=True)) == ["Routed"]

@@ -206,3 +206,61 @@ def test_a_poison_conversation_alone_rolls_back_and_is_recorded(tagger, monkeypa
     assert unprocessed().count() == 4
     failure = ProcessingFailure.objects.get()
     assert (failure.conversation_id, failure.failures) == (poison.pk, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks on PostgreSQL")
+def test_a_task_waiting_for_its_own_conversation_holds_no_other(tagger):
+    """An archive locks conversations one by one in id order. A task whose own
+    conversation the archive holds must not hold another ready conversation meanwhile:
+    the archive would wait for it while it waits for the archive (a deadlock, and
+    PostgreSQL aborts one of the two: maybe the teammate's archive)."""
+    own, other = backlog(2, messages=1)
+    holding, go_on, done = threading.Event(), threading.Event(), threading.Event()
+    outcome = {}
+
+    def archive():
+        try:
+            with transaction.atomic():
+                Conversation.objects.select_for_update().get(pk=own.pk)
+                holding.set()
+                go_on.wait(30)
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                try:
+                    Conversation.objects.select_for_update().get(pk=other.pk)
+                    outcome["archive"] = "locked the other conversation"
+                except Exception as error:  # the assert below says which
+                    outcome["archive"] = type(error).__name__
+        finally:
+            connections.close_all()
+
+    def task():
+        try:
+            outcome["task"] = consumer.process_batch(own.pk)
+        finally:
+            done.set()
+            connections.close_all()
+
+    archiver, worker = threading.Thread(target=archive), threading.Thread(target=task)
+    archiver.start()
+    try:
+        assert holding.wait(30)
+        worker.start()
+        with connection.cursor() as cursor:  # until the task waits for its lock
+            for _ in range(300):
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                threading.Event().wait(0.05)
+    finally:
+        go_on.set()
+        archiver.join()
+        worker.join(60)
+
+    assert outcome["archive"] == "locked the other conversation"
+    assert done.is_set() and outcome["task"][0] == 3 + 3
+    assert not unprocessed().exists()

@@ -230,3 +230,22 @@ def test_log_records_are_written_as_given_in_order():
         (None, "started", "plain", {}),
     ]
     assert all(log.created_at == now and log.run_id is None for log in logs)
+
+
+def test_queries_per_event_are_equal_at_10_and_1000_live_workflows():
+    """Issue 12's target, asserted by count: a message that starts a workflow (its tag
+    already there) costs the same queries with 9 or 999 live workflows that do not match."""
+    make_workflow(
+        "Every message",
+        frequency="every_time",
+        steps=[{"type": "add_tag", "tag": "Matching"}, {"type": "set_priority", "priority": True}],
+    )
+    add_non_matching(9)
+    assert Workflow.objects.filter(status="live").count() == 10
+    with_10 = queries_for_one_message(ContactFactory(plan="Pro"))
+
+    add_non_matching_range(Workflow.objects.count(), 990)
+    assert Workflow.objects.filter(status="live").count() == 1000
+    with_1000 = queries_for_one_message(ContactFactory(plan="Pro"))
+
+    assert with_10 == with_1000

@@ -156,26 +156,63 @@ def test_an_sla_target_fires_once(via):
     assert count_events(conversation, EventType.SLA_MISSED) == 1
 
 
-def test_setting_a_timer_sends_one_eta_task_at_its_due_time(
-    monkeypatch, django_capture_on_commit_callbacks
-):
-    make_workflow(
-        "Later", trigger="customer_first_message",
-        steps=[{"type": "wait", "duration": "1h"}, {"type": "add_tag", "tag": "Waited"}],
-    )  # fmt: skip
+def capture_eta_tasks(monkeypatch):
     sent = []
     monkeypatch.setattr(
         process_conversation_events_task,
         "apply_async",
         lambda args, eta=None: sent.append((tuple(args), eta)),
     )
+    return sent
+
+
+def test_setting_a_timer_sends_one_eta_task_at_its_due_time(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    make_workflow(
+        "Soon", trigger="customer_first_message",
+        steps=[{"type": "wait", "duration": "2m"}, {"type": "add_tag", "tag": "Waited"}],
+    )  # fmt: skip
+    sent = capture_eta_tasks(monkeypatch)
     with at(0):
         conversation = services.conversation_open(contact=ContactFactory(), body="Hello")
         with django_capture_on_commit_callbacks(execute=True):
             process(conversation)
             process(conversation)  # a second delivery sets nothing new
 
-    assert sent == [((conversation.pk,), START + timedelta(hours=1))]
+    assert sent == [((conversation.pk,), START + timedelta(minutes=2))]
+
+
+def test_a_timer_beyond_the_eta_horizon_gets_its_eta_task_from_the_sweep_just_before_it_is_due(
+    monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    # Redis hands a held ETA message out again every visibility timeout: a timer an hour
+    # away is not sent when it is set, but by the sweep that runs just before it is due.
+    settings.TIMER_ETA_HORIZON_SECONDS = 240
+    settings.SWEEP_INTERVAL_SECONDS = 5
+    make_workflow(
+        "Later", trigger="customer_first_message",
+        steps=[{"type": "wait", "duration": "1h"}, {"type": "add_tag", "tag": "Waited"}],
+    )  # fmt: skip
+    sent = capture_eta_tasks(monkeypatch)
+    with at(0):
+        conversation = services.conversation_open(contact=ContactFactory(), body="Hello")
+        with django_capture_on_commit_callbacks(execute=True):
+            process(conversation)
+    assert sent == []
+
+    due = START + timedelta(hours=1)
+    for seconds_before in (600, 30, 6):
+        with time_machine.travel(due - timedelta(seconds=seconds_before), tick=False):
+            fire_due_timers_task()
+    assert sent == []
+    with time_machine.travel(due - timedelta(seconds=3), tick=False):
+        fire_due_timers_task()
+    assert sent == [((conversation.pk,), due)]
+
+    with time_machine.travel(due, tick=False):
+        process_conversation_events_task(conversation.pk)
+    assert "Waited" in tag_names(conversation)
 
 
 # --- order ------------------------------------------------------------------------------------

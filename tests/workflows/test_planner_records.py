@@ -69,3 +69,43 @@ def test_the_workflows_that_ran_before_are_read_one_row_per_workflow():
     assert ran_before.startswith('SELECT DISTINCT "workflows_workflowrun"."workflow_id"')
     assert "ORDER BY" not in ran_before
     assert once.runs.count() == 1
+
+
+@pytest.mark.parametrize(
+    "kind, message, details, said",
+    [
+        (
+            "skipped",
+            "Did not start: frequency: it already ran once on this conversation",
+            {"trigger": "customer_any_message"},
+            'Workflow "Greeter" did not start: frequency: it already ran once on this conversation',
+        ),
+        (
+            "not_matched",
+            "Did not start: targeting rule did not match: Channel is email (actual: chat)",
+            {"count": 1, "workflows": [{"id": 1, "name": "Greeter", "reason": "…"}]},
+            'Workflow "Greeter" did not start: targeting rule did not match: Channel is email '
+            "(actual: chat)",
+        ),
+        (
+            "interrupted",
+            "Interrupted: Ben replied",
+            {},
+            'Workflow "Greeter" was interrupted: Ben replied',
+        ),
+        (
+            "interrupted",
+            "Interrupted: the workflow was archived",
+            {"reason": "workflow_archived", "workflow": 1},
+            'Workflow "Greeter" was interrupted: the workflow was archived',
+        ),
+        ("failed", "Failed: no such team", {}, 'Workflow "Greeter" failed: no such team'),
+        ("resumed", "The wait ended", {}, 'Workflow "Greeter": The wait ended'),
+    ],
+)
+def test_a_log_saved_before_records_reads_in_the_timeline_as_it_did(kind, message, details, said):
+    """Rows written by the processor before records existed (message, old details) keep
+    the timeline's sentence: 'did not start', 'was interrupted', 'failed'."""
+    workflow = make_workflow("Greeter", steps=TALK)
+    log = WorkflowLog(workflow=workflow, kind=kind, message=message, details=details)
+    assert workflow_words(log) == said

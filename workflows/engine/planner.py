@@ -4,8 +4,8 @@ no clock (the caller passes `now`).
     plan(state, event, catalog, now) -> Plan
 
 `state` is what the processor loaded for one conversation (`ConversationState`: its
-facts, its active runs as `RunView`s, its pending timers as `TimerView`s, which
-workflows ran on it before); `catalog` is the compiled catalog (`workflows.catalog`:
+facts, its active runs as `RunView`s, which workflows ran on it before; its timers
+are decided in `engine/timers.py`); `catalog` is the compiled catalog (`workflows.catalog`:
 anything with `candidates_for(trigger)` and `index_for(trigger)`); `event` is an
 `EventInfo`. The `Plan` is an ordered list of effects the processor applies through the
 services, in order:
@@ -16,7 +16,7 @@ services, in order:
     Interrupt     the active customer-facing run ends: a teammate acted (§6.4)
     Resume        a waiting run carries on (button chosen, answer, reply, unsnooze)
     Start         a workflow starts a run (§6.1–3), in priority order
-    SetTimer      a silence clock to start (unresponsive triggers)
+    SetTimer      a timer the event sets: a silence clock, a snooze's end (engine/timers)
 
 Two decisions need the conversation as it is at the moment they are applied, after the
 effects before them changed it: a resume after a wait checks the run's targeting again
@@ -54,9 +54,6 @@ RESUMED, INTERRUPTED, COMPLETED, FAILED = "resumed", "interrupted", "completed",
 # Why a skip: the rule of §6 that held the workflow back.
 FREQUENCY, CUSTOMER_FACING, TARGETING = "frequency", "customer_facing", "targeting"
 
-# Timer kinds (the values of Timer.Kind).
-
-
 # --- inputs ----------------------------------------------------------------------------
 
 
@@ -89,21 +86,10 @@ class RunView:
     resume_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class TimerView:
-    kind: str
-    key: str
-    due_at: datetime
-    payload: dict = field(default_factory=dict, hash=False, compare=False)
-
-
 @dataclass
 class ConversationState:
     facts: dict  # the mapping workflows.facts.build_facts makes
     runs: list = field(default_factory=list)  # RunView, the active runs
-    # TimerView, not fired yet: for the timer mechanism's decisions (waits and silences
-    # are planned from runs and events today; SLA timers are still set by the processor).
-    timers: list = field(default_factory=list)
     ran_before: frozenset = frozenset()  # ids of workflows that ran here before
 
 
@@ -602,7 +588,6 @@ __all__ = [
     "SetTimer",
     "Skip",
     "Start",
-    "TimerView",
     "decide",
     "decide_one",
     "facts_with_message",
