@@ -11,9 +11,16 @@ an error inside it is a database error that must doom the caller's transaction) 
 3. returns early when the change is a no-op (no part, no event),
 4. saves the change, then writes the timeline part and the outbox event.
 
-The event's `post_save` signal is what starts the workflow orchestrator.
+The event's `post_save` signal is what starts the workflow orchestrator. While the
+orchestrator processes a conversation it batches that conversation's writes
+(`conversation_writes_batched`): step 4 is queued, and the queued changes are written
+together when it flushes, one UPDATE and one INSERT of parts and one of events (no
+signal then: it reads those events itself).
 """
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -111,33 +118,108 @@ def _record(
     details: dict | None = None,
     payload: dict | None = None,
 ) -> Part:
-    """Write the timeline part and the outbox event of one change."""
-    part = Part.objects.create(
-        conversation=conversation,
-        part_type=part_type,
-        author_type=acting.type,
-        author_id=acting.id,
-        author_name=validation.bounded_name(acting.name, AUTHOR_NAME_LENGTH),
-        body=body,
-        details=details or {},
-        created_at=now,
-    )
-    Event.objects.create(
-        conversation=conversation,
-        event_type=event_type,
-        actor_type=acting.type,
-        actor_id=acting.id,
-        actor_name=validation.bounded_name(acting.name, ACTOR_NAME_LENGTH),
-        depth=acting.depth,
-        payload={"part_id": part.pk, **(payload or {})},
-        created_at=now,
-    )
+    """Write the timeline part and the outbox event of one change (queued instead while
+    the caller batches this conversation's writes: `conversation_writes_batched`)."""
+    part_fields = {
+        "conversation": conversation,
+        "part_type": part_type,
+        "author_type": acting.type,
+        "author_id": acting.id,
+        "author_name": validation.bounded_name(acting.name, AUTHOR_NAME_LENGTH),
+        "body": body,
+        "details": details or {},
+        "created_at": now,
+    }
+    event_fields = {
+        "conversation": conversation,
+        "event_type": event_type,
+        "actor_type": acting.type,
+        "actor_id": acting.id,
+        "actor_name": validation.bounded_name(acting.name, ACTOR_NAME_LENGTH),
+        "depth": acting.depth,
+        "created_at": now,
+    }
+    batch = _batch_of(conversation)
+    if batch is not None:
+        part = Part(**part_fields)
+        batch.records.append((part, Event(payload=payload or {}, **event_fields)))
+        return part
+    part = Part.objects.create(**part_fields)
+    Event.objects.create(payload={"part_id": part.pk, **(payload or {})}, **event_fields)
     part.conversation = conversation
     return part
 
 
 def _save(conversation: Conversation, *fields: str) -> None:
+    batch = _batch_of(conversation)
+    if batch is not None:
+        batch.fields.update(fields)
+        batch.changed = True
+        return
     conversation.save(update_fields=[*fields, "updated_at"])
+
+
+# --- batched writes (the orchestrator's) -------------------------------------------------
+
+
+class WriteBatch:
+    """A locked conversation's writes, held back to be written together by `flush`: its
+    changed fields in one UPDATE, the queued parts and events in one multi-row INSERT
+    each (ids returned: an event's `part_id` is its part's), in the order queued."""
+
+    def __init__(self, conversation: Conversation):
+        self.conversation = conversation
+        self.changed = False
+        self.fields: set[str] = set()
+        self.records: list[tuple[Part, Event]] = []
+        # The events written, as they read back from the database (the caller takes them).
+        self.written: list[Event] = []
+
+    def flush(self) -> None:
+        if self.changed:
+            fields, self.fields, self.changed = self.fields, set(), False
+            self.conversation.save(update_fields=[*sorted(fields), "updated_at"])
+        if self.records:
+            records, self.records = self.records, []
+            Part.objects.bulk_create([part for part, _ in records])
+            for part, event in records:
+                event.payload = {"part_id": part.pk, **event.payload}
+            # No post_save: the writer reads these events itself (event_read_by_writer).
+            events = Event.objects.bulk_create([event for _, event in records])
+            for event in events:
+                event.payload = json.loads(json.dumps(event.payload))  # as stored
+            self.written += events
+
+
+def _batch_of(conversation: Conversation) -> WriteBatch | None:
+    return conversation.__dict__.get("_write_batch")
+
+
+@contextmanager
+def conversation_writes_batched(conversation: Conversation) -> Iterator[WriteBatch]:
+    """While open, the services hold back this locked conversation's writes (its field
+    changes, parts and events) until the caller flushes them (`WriteBatch.flush`), e.g.
+    once per round of the orchestrator's loop. For a caller that locked the row and reads
+    its own events (`conversation_mark_locked(..., reads_own_events=True)`): no post_save
+    is sent for the events, so nothing is dispatched for them. The caller flushes before
+    anything reads those rows; what is still queued is flushed on a normal exit, dropped
+    on an error (whose transaction rolls back)."""
+    if not getattr(conversation, "_reads_own_events", False):
+        raise RuntimeError("batched writes are for a writer that reads its own events")
+    batch = WriteBatch(conversation)
+    conversation._write_batch = batch
+    try:
+        yield batch
+        batch.flush()
+    finally:
+        conversation.__dict__.pop("_write_batch", None)
+
+
+def conversation_flush_writes(conversation: Conversation) -> None:
+    """Write what is held back for this conversation (nothing when not batched)."""
+    batch = _batch_of(conversation)
+    if batch is not None:
+        batch.flush()
 
 
 # --- opening and messages ----------------------------------------------------------------
@@ -521,6 +603,7 @@ def _end_sla_pause(conversation, now) -> list[str]:
 
 def conversation_snoozed_at(conversation: Conversation) -> datetime | None:
     """When the latest snooze began: the SLA clocks are paused from then (one query)."""
+    conversation_flush_writes(conversation)  # it reads the events
     return (
         Event.objects.filter(
             conversation=conversation,

@@ -14,6 +14,7 @@ Every decision goes to the WorkflowLog as a record (kind + details); its words c
 from workflows/log_words.py. Every change goes through the services.
 """
 
+import json
 import logging
 
 from django.conf import settings
@@ -53,6 +54,81 @@ MAX_EVENT_ROUNDS = 20
 
 Kind = WorkflowLog.Kind
 Status = WorkflowRun.Status
+
+LOG_COLUMNS = (
+    "conversation_id",
+    "workflow_id",
+    "run_id",
+    "event_id",
+    "kind",
+    "message",
+    "details",
+    "created_at",
+)
+
+
+RUN_COLUMNS = (
+    "workflow_id",
+    "conversation_id",
+    "event_id",
+    "status",
+    "is_customer_facing",
+    "cursor",
+    "waiting_for",
+    "wait",
+    "resume_at",
+    "depth",
+    "started_at",
+    "ended_at",
+    "end_reason",
+)
+JSON_RUN_COLUMNS = {"cursor", "wait"}
+
+
+def insert_runs(runs: list[WorkflowRun]) -> None:
+    """Insert new runs in one statement, in order, and give each its id: plain SQL on
+    PostgreSQL (INSERT … VALUES … RETURNING id, cheaper in Python than the ORM's bulk
+    insert), `bulk_create` elsewhere."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        WorkflowRun.objects.bulk_create(runs)
+        return
+    table = connection.ops.quote_name(WorkflowRun._meta.db_table)
+    row = "(" + ", ".join(["%s"] * len(RUN_COLUMNS)) + ")"
+    params = []
+    for run in runs:
+        for column in RUN_COLUMNS:
+            value = getattr(run, column)
+            params.append(json.dumps(value) if column in JSON_RUN_COLUMNS else value)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(RUN_COLUMNS)}) VALUES "
+            f"{', '.join([row] * len(runs))} RETURNING id",
+            params,
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    for run, pk in zip(runs, ids, strict=True):
+        run.pk = pk
+        run._state.adding = False
+        run._state.db = connection.alias
+
+
+def write_logs(rows: list[tuple]) -> None:
+    """Insert log records (tuples in LOG_COLUMNS order), in order: one COPY on
+    PostgreSQL (thousands of rows in a burst: the ORM's multi-row INSERT cost more in
+    Python than the database spent on it), a multi-row INSERT elsewhere."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        logs = [WorkflowLog(**dict(zip(LOG_COLUMNS, row, strict=True))) for row in rows]
+        WorkflowLog.objects.bulk_create(logs)
+        return
+    table = connection.ops.quote_name(WorkflowLog._meta.db_table)
+    sql = f"COPY {table} ({', '.join(LOG_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for *fields, details, created_at in rows:
+            copy.write_row((*fields, json.dumps(details), created_at))
+    if connection.queries_logged:  # one statement, counted like the others
+        connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": "0.000"})
 
 
 def process_conversation_events(conversation_id: int) -> int:
@@ -179,6 +255,8 @@ class ConversationProcessor:
         )
         self.timers = list(Timer.objects.filter(conversation=conversation, fired_at__isnull=True))
         self.new_timers: list[Timer] = []
+        # Runs started and not written yet: inserted together by `flush_runs`.
+        self.new_runs: list[WorkflowRun] = []
         self._ran_before = None
         self._facts = None
         self.event = None
@@ -194,23 +272,42 @@ class ConversationProcessor:
     def run(self) -> int:
         """Events oldest first, each after the timers that were due before it; then the
         timers due now; again while the round changed the conversation (a change writes
-        events: the next round reads them; a round that only logged wrote none)."""
-        handled = 0
+        events: the next round reads them; a round that only logged wrote none).
+
+        The services hold back the conversation's writes meanwhile: written together
+        (one UPDATE, one INSERT of parts, one of events) at the end of each round, before
+        the next round reads the events, and whenever something reads them sooner."""
+        with services.conversation_writes_batched(self.conversation) as batch:
+            handled = self.rounds(batch)
+            batch.flush()
+            self.flush_runs()
+        self.flush_logs()
+        self.flush_timers()
+        return handled
+
+    def rounds(self, batch) -> int:
+        """The loop. The first round reads the pending events; a later one, the events
+        the rounds before it wrote (`batch.written`): under the conversation's lock no one
+        else writes its events. All are marked processed in one UPDATE at the end."""
+        handled = []
         self.end_runs_of_archived_workflows()
-        for _ in range(MAX_EVENT_ROUNDS):
-            events = list(
-                Event.objects.filter(
-                    conversation_id=self.conversation.pk, processed_at__isnull=True
-                ).order_by("id")
-            )
+        for number in range(MAX_EVENT_ROUNDS):
+            batch.flush()  # the round reads the events written so far
+            if number == 0:
+                events = list(
+                    Event.objects.filter(
+                        conversation_id=self.conversation.pk, processed_at__isnull=True
+                    ).order_by("id")
+                )
+                batch.written = []
+            else:
+                events, batch.written = sorted(batch.written, key=lambda e: e.pk), []
             changes = self.changes
             for event in events:
                 self.resume_due_timers(due_by=event.created_at)
                 self.fire_due_timers(due_by=event.created_at)
                 self.handle(event)
-            if events:
-                Event.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=self.now)
-                handled += len(events)
+            handled += [event.pk for event in events]
             self.resume_due_timers(due_by=self.now)
             self.fire_due_timers(due_by=self.now)
             if events:
@@ -222,14 +319,25 @@ class ConversationProcessor:
             from workflows.tasks import process_conversation_events_task
 
             enqueue_on_commit(process_conversation_events_task, self.conversation.pk)
-        self.flush_logs()
-        self.flush_timers()
-        return handled
+        if handled:
+            Event.objects.filter(pk__in=handled).update(processed_at=self.now)
+        return len(handled)
+
+    def flush_runs(self) -> None:
+        """Insert the runs started since the last flush, in one INSERT (ids returned)."""
+        if self.new_runs:
+            runs, self.new_runs = self.new_runs, []
+            insert_runs(runs)
 
     def flush_logs(self) -> None:
+        """Write the queued records; their runs first (the records name them)."""
+        self.flush_runs()
         if self.logs:
-            WorkflowLog.objects.bulk_create(self.logs)
-            self.logs = []
+            logs, self.logs = self.logs, []
+            pk = self.conversation.pk
+            write_logs(
+                [(pk, w, run.pk if run is not None else None, *rest) for w, run, *rest in logs]
+            )
 
     def handle(self, event: Event) -> None:
         self.event = event
@@ -274,7 +382,8 @@ class ConversationProcessor:
 
     @staticmethod
     def key(run: WorkflowRun):
-        return run.pk if run.pk is not None else ("new", id(run))
+        """The run's id for the planner, the same before and after it is inserted."""
+        return run.__dict__.get("_new_key") or run.pk
 
     def view(self, run: WorkflowRun) -> RunView:
         return RunView(
@@ -304,6 +413,7 @@ class ConversationProcessor:
             depth=self.event_info.depth,
             started_at=self.now,
         )
+        run._new_key = ("new", id(run))
         self.runs.append(run)
         self.ran_before().add(workflow.id)
         self.record(run, workflow, Kind.STARTED, Start(workflow, trigger).details)
@@ -327,6 +437,7 @@ class ConversationProcessor:
             run.resume_at = outcome.resume_at
             self.save_run(run, ["status", "cursor", "waiting_for", "wait", "resume_at"])
             if outcome.resume_at is not None:
+                self.flush_runs()  # its timer names it
                 self.add_timer(timer_rules.wait_timer(run.pk, outcome.resume_at))
         elif outcome.status == executor.COMPLETED:
             self.end_run(run, Status.COMPLETED, {})
@@ -392,10 +503,12 @@ class ConversationProcessor:
                 ))  # fmt: skip
             self.apply_deferred_assignments(drop=drop_deferred)
 
-    @staticmethod
-    def save_run(run: WorkflowRun, fields: list[str]) -> None:
+    def save_run(self, run: WorkflowRun, fields: list[str]) -> None:
+        """A new run is queued for `flush_runs` (inserted as it is then); a stored one is
+        updated now."""
         if run.pk is None:
-            run.save()
+            if not any(queued is run for queued in self.new_runs):
+                self.new_runs.append(run)
         else:
             run.save(update_fields=fields)
 
@@ -419,6 +532,7 @@ class ConversationProcessor:
         self.continue_run(run, RunState(run.workflow_id, run.is_customer_facing, run.cursor))
 
     def latest_event_id(self) -> int:
+        services.conversation_flush_writes(self.conversation)  # the events written so far
         latest = Event.objects.filter(conversation_id=self.conversation.pk).aggregate(Max("id"))
         return latest["id__max"] or 0
 
@@ -567,7 +681,9 @@ class ConversationProcessor:
     def defer_assignment(self, run_state: RunState, workflow, step) -> str:
         assignee, team = step_actions.assignment_target(step)
         if self.current_run.pk is None:
-            self.current_run.save()
+            self.flush_runs()
+            if self.current_run.pk is None:
+                self.current_run.save()
         DeferredAssignment.objects.create(
             conversation=self.conversation,
             run=self.current_run,
@@ -585,17 +701,17 @@ class ConversationProcessor:
         the catalog (an archived one whose run ends)."""
         if run is not None and not isinstance(run, WorkflowRun):
             run = self.current_run
+        # (workflow, run, event, kind, message, details, created_at): see flush_logs.
         self.logs.append(
-            WorkflowLog(
-                conversation=self.conversation,
-                workflow_id=workflow.id if workflow is not None else workflow_id,
-                run=run,
-                event=self.event,
-                kind=kind,
-                message=message,
-                details=details or {},
+            (
+                workflow.id if workflow is not None else workflow_id,
+                run,
+                self.event.pk if self.event is not None else None,
+                kind,
+                message,
+                details or {},
                 # The moment it happened, so the timeline interleaves it with the parts.
-                created_at=timezone.now(),
+                timezone.now(),
             )
         )
 

@@ -2,14 +2,14 @@
 do not match; definitions are compiled once per process and recompiled on change."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from conversations import services
 from tests.factories import ContactFactory
-from tests.workflows.helpers import make_workflow, process, tag_names
+from tests.workflows.helpers import make_workflow, process, runs_of, tag_names
 from workflows import catalog
-from workflows.models import Workflow
+from workflows.models import Workflow, WorkflowLog
 from workflows.services import workflow_update
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +104,132 @@ def test_definitions_compile_once_and_recompile_after_a_change():
     second = catalog.current_catalog()
     assert second is not first
     assert second.by_id[workflow.pk].steps[0].args == {"tag": "new"}
+
+
+def statements(captured, prefix):
+    return [query["sql"] for query in captured if query["sql"].startswith(prefix)]
+
+
+FOUR_CHANGES = [
+    {"type": "add_tag", "tag": "Billing"},
+    {"type": "set_priority", "priority": True},
+    {"type": "set_data", "key": "topic", "value": "billing"},
+    {"type": "add_note", "body": "Looked at by the bot"},
+]
+
+
+def test_a_runs_changes_are_written_together_one_update_and_one_insert_per_table():
+    """A run that makes four changes: one conversation UPDATE, one INSERT of the four
+    parts, one of their four events, one of the run (not one of each per change)."""
+    make_workflow("Triage", frequency="once", steps=FOUR_CHANGES)
+    services.tag_get_or_create("Billing")
+    catalog.current_catalog()
+    conversation = services.conversation_open(contact=ContactFactory(), body="first")
+    with CaptureQueriesContext(connection) as captured:
+        process(conversation)
+
+    assert len(statements(captured, 'UPDATE "conversations_conversation"')) == 1
+    assert len(statements(captured, 'INSERT INTO "conversations_part"')) == 1
+    assert len(statements(captured, 'INSERT INTO "conversations_event"')) == 1
+    assert len(statements(captured, 'INSERT INTO "workflows_workflowrun"')) == 1
+    # lock, catalog stamp, runs, timers; round 1: events, ran-before, tags, tag link
+    # (its id cached); flush: UPDATE, parts, events; round 2 reads the events it wrote
+    # (no SELECT); mark both rounds' events processed; run INSERT, log COPY; savepoint
+    # pair of the test's transaction. (Before the writes were batched: 25, an UPDATE, a
+    # part and an event per change, a SELECT and an UPDATE per round.)
+    assert len(captured) == 14 + 2
+
+    # What the user sees is as before: each change a part and an event naming it, in order.
+    conversation.refresh_from_db()
+    assert conversation.priority is True
+    assert conversation.custom_attributes == {"topic": "billing"}
+    assert tag_names(conversation) == ["Billing"]
+    parts = list(conversation.parts.order_by("created_at", "id"))
+    events = list(conversation.events.order_by("id"))
+    assert [p.part_type for p in parts][-4:] == ["tag_added", "priority", "data_set", "note"]
+    assert [e.event_type for e in events][-4:] == [
+        "tag_added",
+        "priority_changed",
+        "data_set",
+        "note_added",
+    ]
+    assert [e.payload["part_id"] for e in events] == [p.pk for p in parts]
+    assert all(e.processed_at is not None for e in events)
+    run = runs_of(conversation).get()
+    assert run.status == "completed"
+    assert set(WorkflowLog.objects.filter(run=run).values_list("kind", flat=True)) >= {
+        "started",
+        "completed",
+    }
+
+
+def test_a_burst_writes_its_runs_parts_and_events_in_one_insert_each():
+    """20 messages in one transaction, a workflow that runs on each and adds a note: the
+    20 runs in one INSERT; the round's 20 notes in one UPDATE and one INSERT per table."""
+    make_workflow(
+        "Each",
+        frequency="every_time",
+        steps=[{"type": "add_tag", "tag": "Seen"}, {"type": "add_note", "body": "Seen it"}],
+    )
+    conversation = services.conversation_open(contact=ContactFactory(), body="first")
+    process(conversation)
+    with transaction.atomic():
+        for number in range(20):
+            services.conversation_customer_message(conversation=conversation, body=f"m{number}")
+    with CaptureQueriesContext(connection) as captured:
+        assert process(conversation) == 40  # the messages, then the notes
+
+    runs = list(runs_of(conversation))
+    assert [run.status for run in runs] == ["completed"] * 21
+    # In the order they started (their messages'), each named by its own records.
+    assert [run.event_id for run in runs] == sorted(run.event_id for run in runs)
+    for run in runs:
+        kinds = list(run.logs.order_by("id").values_list("kind", "event_id"))
+        assert kinds[0] == ("started", run.event_id)
+        assert kinds[-1] == ("completed", run.event_id)
+    notes = list(conversation.parts.filter(part_type="note").order_by("id"))
+    assert len(notes) == 21
+    note_events = list(conversation.events.filter(event_type="note_added").order_by("id"))
+    assert [e.payload["part_id"] for e in note_events] == [p.pk for p in notes]
+    for statement in (
+        'INSERT INTO "workflows_workflowrun"',
+        'UPDATE "conversations_conversation"',
+        'INSERT INTO "conversations_part"',
+        'INSERT INTO "conversations_event"',
+    ):
+        assert len(statements(captured, statement)) == 1, statement
+    # lock, catalog stamp, runs, timers; round 1: events, ran-before, tags; flush:
+    # UPDATE, parts, events; round 2 reads the notes it wrote (no SELECT); mark both
+    # rounds' events processed; the runs, the logs; savepoint pair of the test's
+    # transaction. (Before: 91, an UPDATE, a part and an event per note, an INSERT per
+    # run, a SELECT and an UPDATE per round.)
+    assert len(captured) == 13 + 2
+
+
+def test_log_records_are_written_as_given_in_order():
+    """The records' one COPY keeps every character and their order (the timeline's)."""
+    from django.utils import timezone
+
+    from workflows.orchestrator import write_logs
+
+    workflow = make_workflow("Logged")
+    conversation = services.conversation_open(contact=ContactFactory(), body="first")
+    now = timezone.now()
+    odd = "tab\there\nnew line \\ backslash \\N é 🙂 'quote' \"double\""
+    rows = [
+        (conversation.pk, workflow.pk, None, None, "skipped", odd, {"actual": odd}, now),
+        (conversation.pk, None, None, None, "started", "plain", {}, now),
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        write_logs(rows)
+    assert len(captured) == 1
+
+    logs = list(WorkflowLog.objects.filter(conversation=conversation).order_by("id"))
+    assert [(log.workflow_id, log.kind, log.message, log.details) for log in logs] == [
+        (workflow.pk, "skipped", odd, {"actual": odd}),
+        (None, "started", "plain", {}),
+    ]
+    assert all(log.created_at == now and log.run_id is None for log in logs)
 
 
 def test_queries_per_event_are_equal_at_10_and_1000_live_workflows():
