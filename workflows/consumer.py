@@ -105,7 +105,7 @@ def process_batch(conversation_id: int | None = None, *, size: int | None = None
 def _process_batch(conversation_id, size, *, wait_for_own: bool):
     """`process_batch`; None (nothing done) when the own conversation is held and
     `wait_for_own` is False."""
-    from workflows.orchestrator import process_locked_conversation
+    from workflows.processing import process_locked_conversation
 
     own_error = None
     handled = 0
@@ -146,7 +146,7 @@ def _process_batch(conversation_id, size, *, wait_for_own: bool):
 
 
 def _process_one(conversation: Conversation):
-    from workflows.orchestrator import process_locked_conversation
+    from workflows.processing import process_locked_conversation
 
     try:
         return process_locked_conversation(conversation), None

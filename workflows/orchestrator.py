@@ -1,6 +1,7 @@
-"""The ORM side of orchestration: load, lock, ask the planner, apply, save.
+"""The ORM side of orchestration: load, ask the planner, apply, save.
 
-For one conversation, inside one transaction that locks its row:
+For one conversation, inside one transaction that locks its row (the caller locks it:
+workflows/processing.py):
 
 1. process its unprocessed events oldest first — including those the workflows' own
    changes create meanwhile, so a whole cascade is handled under one lock;
@@ -14,12 +15,10 @@ Every decision goes to the WorkflowLog as a record (kind + details); its words c
 from workflows/log_words.py. Every change goes through the services.
 """
 
-import json
 import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -27,7 +26,6 @@ from conversations import services, sla
 from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
 from conversations.models import Conversation, Event
-from workflows import failures as processing_failures
 from workflows import log_words, step_actions, timers
 from workflows.catalog import current_catalog
 from workflows.engine import executor, planner
@@ -45,6 +43,7 @@ from workflows.engine.planner import (
 )
 from workflows.facts import build_facts
 from workflows.models import DeferredAssignment, Timer, Workflow, WorkflowLog, WorkflowRun
+from workflows.run_rows import insert_runs, write_logs
 
 logger = logging.getLogger(__name__)
 
@@ -54,138 +53,6 @@ MAX_EVENT_ROUNDS = 20
 
 Kind = WorkflowLog.Kind
 Status = WorkflowRun.Status
-
-LOG_COLUMNS = (
-    "conversation_id",
-    "workflow_id",
-    "run_id",
-    "event_id",
-    "kind",
-    "message",
-    "details",
-    "created_at",
-)
-
-
-RUN_COLUMNS = (
-    "workflow_id",
-    "conversation_id",
-    "event_id",
-    "status",
-    "is_customer_facing",
-    "cursor",
-    "waiting_for",
-    "wait",
-    "resume_at",
-    "depth",
-    "started_at",
-    "ended_at",
-    "end_reason",
-)
-JSON_RUN_COLUMNS = {"cursor", "wait"}
-
-
-def insert_runs(runs: list[WorkflowRun]) -> None:
-    """Insert new runs in one statement, in order, and give each its id: plain SQL on
-    PostgreSQL (INSERT … VALUES … RETURNING id, cheaper in Python than the ORM's bulk
-    insert), `bulk_create` elsewhere."""
-    connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
-        WorkflowRun.objects.bulk_create(runs)
-        return
-    table = connection.ops.quote_name(WorkflowRun._meta.db_table)
-    row = "(" + ", ".join(["%s"] * len(RUN_COLUMNS)) + ")"
-    params = []
-    for run in runs:
-        for column in RUN_COLUMNS:
-            value = getattr(run, column)
-            params.append(json.dumps(value) if column in JSON_RUN_COLUMNS else value)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(RUN_COLUMNS)}) VALUES "
-            f"{', '.join([row] * len(runs))} RETURNING id",
-            params,
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for run, pk in zip(runs, ids, strict=True):
-        run.pk = pk
-        run._state.adding = False
-        run._state.db = connection.alias
-
-
-def write_logs(rows: list[tuple]) -> None:
-    """Insert log records (tuples in LOG_COLUMNS order), in order: one COPY on
-    PostgreSQL (thousands of rows in a burst: the ORM's multi-row INSERT cost more in
-    Python than the database spent on it), a multi-row INSERT elsewhere."""
-    connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
-        logs = [WorkflowLog(**dict(zip(LOG_COLUMNS, row, strict=True))) for row in rows]
-        WorkflowLog.objects.bulk_create(logs)
-        return
-    table = connection.ops.quote_name(WorkflowLog._meta.db_table)
-    sql = f"COPY {table} ({', '.join(LOG_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for *fields, details, created_at in rows:
-            copy.write_row((*fields, json.dumps(details), created_at))
-    if connection.queries_logged:  # one statement, counted like the others
-        connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": "0.000"})
-
-
-def process_conversation_events(conversation_id: int) -> int:
-    """Process a conversation's pending events and due timers; return the events handled.
-
-    Idempotent: under the lock, a second delivery finds nothing left to do.
-
-    1. lock the conversation; if an earlier failure parked it until a retry time still
-       to come, do nothing (the sweeps send it again then);
-    2. process; on success, forget any earlier failure (in the same transaction);
-    3. on an error that is not the database's or the network's (workflows/failures.py),
-       record the failure in its own transaction once this one rolled back, and raise.
-    """
-    try:
-        with transaction.atomic():
-            try:
-                conversation = _lock_for_processing(conversation_id, reads_own_events=True)
-            except Conversation.DoesNotExist:
-                return 0
-            failure = getattr(conversation, "processing_failure", None)
-            if failure is not None and failure.retry_at > timezone.now():
-                return 0
-            handled = ConversationProcessor(conversation).run()
-            if failure is not None:
-                failure.delete()
-    except Exception as error:
-        if not processing_failures.is_transient(error):
-            processing_failures.processing_failure_record(conversation_id, error)
-        raise
-    return handled
-
-
-def process_locked_conversation(conversation: Conversation, *, savepoint: bool = True) -> int:
-    """`process_conversation_events` for a conversation the caller has locked in its own
-    transaction (with `_lock_for_processing`'s related rows), e.g. one of a batch the
-    outbox consumer claimed (workflows/consumer.py).
-
-    In a savepoint: an error rolls back this conversation's work only, is recorded as
-    its failure (after the rollback, in the caller's transaction) unless it is the
-    database's passing trouble, and is raised for the caller to decide. Without one
-    (`savepoint=False`, two queries less) an error dooms the caller's transaction: the
-    caller rolls back and records the failure itself.
-    """
-    services.conversation_mark_locked(conversation, reads_own_events=True)
-    try:
-        with transaction.atomic(savepoint=savepoint):
-            failure = getattr(conversation, "processing_failure", None)
-            if failure is not None and failure.retry_at > timezone.now():
-                return 0
-            handled = ConversationProcessor(conversation).run()
-            if failure is not None:
-                failure.delete()
-    except Exception as error:
-        if savepoint and not processing_failures.is_transient(error):
-            processing_failures.processing_failure_record(conversation.pk, error)
-        raise
-    return handled
 
 
 def event_info(event: Event) -> EventInfo:
@@ -200,46 +67,6 @@ def event_info(event: Event) -> EventInfo:
         event.payload,
         event.created_at,
     )
-
-
-def interrupt_runs_of_workflow(workflow, reason: str = "") -> int:
-    """End every active run of a workflow being archived, inside the caller's transaction.
-
-    The conversations are locked in id order (the lock the orchestrator takes, in one
-    order, so two archives cannot deadlock each other), then each run ends as
-    interrupted through the processor: bot inboxes are left, held-back assignments
-    applied, and an `interrupted` log record says why (its words come from the record,
-    workflows/log_words.py; `reason` is not used).
-    """
-    conversation_ids = sorted(
-        set(
-            WorkflowRun.objects.filter(
-                workflow_id=workflow.pk, status__in=WorkflowRun.ACTIVE
-            ).values_list("conversation_id", flat=True)
-        )
-    )
-    for conversation_id in conversation_ids:
-        try:
-            conversation = _lock_for_processing(conversation_id)
-        except Conversation.DoesNotExist:
-            continue
-        processor = ConversationProcessor(conversation)
-        for run in [r for r in processor.runs if r.workflow_id == workflow.pk]:
-            processor.end_archived_run(run, workflow)
-        processor.flush_logs()
-    return len(conversation_ids)
-
-
-def _lock_for_processing(conversation_id: int, *, reads_own_events: bool = False) -> Conversation:
-    """The conversation locked for this transaction. `reads_own_events`: the caller's loop
-    reads the events its changes write before it commits (no task is sent for them); an
-    archive's changes are not read back, so their events are dispatched as usual."""
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("contact__company", "assignee", "team", "processing_failure")
-        .get(pk=conversation_id)
-    )
-    return services.conversation_mark_locked(conversation, reads_own_events=reads_own_events)
 
 
 class ConversationProcessor:

@@ -166,7 +166,7 @@ def workflow_archive(*, workflow: Workflow) -> Workflow:
     may still start a run; the orchestrator ends it the next time it processes that
     conversation (`ConversationProcessor.end_runs_of_archived_workflows`).
     """
-    from workflows.orchestrator import interrupt_runs_of_workflow
+    from workflows.processing import interrupt_runs_of_workflow
 
     # FOR NO KEY UPDATE: a worker that holds a conversation's lock and writes a run
     # pointing at this workflow (a key-share lock) is not blocked, so no deadlock with

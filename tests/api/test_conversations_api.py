@@ -7,7 +7,7 @@ from conversations import services
 from conversations.actors import Actor
 from conversations.models import Conversation, Event, Part
 from tests.factories import TeamFactory
-from workflows.orchestrator import process_conversation_events
+from workflows.processing import process_conversation_events
 
 pytestmark = pytest.mark.django_db
 

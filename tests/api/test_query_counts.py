@@ -8,7 +8,7 @@ from conversations import services
 from conversations.actors import Actor
 from tests.factories import ContactFactory
 from tests.workflows.helpers import make_workflow
-from workflows.orchestrator import process_conversation_events
+from workflows.processing import process_conversation_events
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from conversations.models import Event, Part
 from tests.factories import ContactFactory
 from tests.workflows.helpers import API_EXAMPLE, make_workflow
 from workflows.models import Workflow
-from workflows.orchestrator import process_conversation_events
+from workflows.processing import process_conversation_events
 
 pytestmark = pytest.mark.django_db
 

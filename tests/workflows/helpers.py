@@ -2,7 +2,7 @@
 
 from workflows.log_words import skip_entry_reason
 from workflows.models import WorkflowLog, WorkflowRun
-from workflows.orchestrator import process_conversation_events
+from workflows.processing import process_conversation_events
 from workflows.services import workflow_create
 
 

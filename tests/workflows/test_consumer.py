@@ -13,7 +13,7 @@ from conversations import services
 from conversations.models import Conversation, Event
 from tests.factories import ContactFactory
 from tests.workflows.helpers import make_workflow, runs_of, tag_names
-from workflows import consumer, orchestrator
+from workflows import consumer, orchestrator, processing
 from workflows.models import ProcessingFailure
 from workflows.tasks import consume_ready_conversations_task, process_conversation_events_task
 
@@ -72,9 +72,9 @@ def test_one_task_processes_a_backlog_in_its_transaction_with_one_locking_read(t
 
 def test_with_no_backlog_a_task_costs_what_processing_its_conversation_costs(tagger):
     warm_up, first, second = backlog(3, messages=2)
-    orchestrator.process_conversation_events(warm_up.pk)  # catalog compiled, tag id known
+    processing.process_conversation_events(warm_up.pk)  # catalog compiled, tag id known
     with CaptureQueriesContext(connection) as alone:
-        assert orchestrator.process_conversation_events(first.pk) == 4
+        assert processing.process_conversation_events(first.pk) == 4
 
     with CaptureQueriesContext(connection) as task:
         assert process_conversation_events_task.run(second.pk) == 4

@@ -210,7 +210,7 @@ def test_log_records_are_written_as_given_in_order():
     """The records' one COPY keeps every character and their order (the timeline's)."""
     from django.utils import timezone
 
-    from workflows.orchestrator import write_logs
+    from workflows.run_rows import write_logs
 
     workflow = make_workflow("Logged")
     conversation = services.conversation_open(contact=ContactFactory(), body="first")

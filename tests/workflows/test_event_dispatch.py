@@ -5,7 +5,7 @@ from django.db import transaction
 
 from conversations import services
 from conversations.models import Event
-from workflows.orchestrator import process_conversation_events
+from workflows.processing import process_conversation_events
 from workflows.tasks import process_conversation_events_task
 
 pytestmark = pytest.mark.django_db

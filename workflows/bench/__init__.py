@@ -2,6 +2,6 @@
 interleaved in chunks, and an end-to-end run over HTTP, Celery and Redis.
 
 It drives the engine only through its stable seams: the conversation services (writing
-messages), `workflows.orchestrator.process_conversation_events(conversation_id)` and the
+messages), `workflows.processing.process_conversation_events(conversation_id)` and the
 REST API; whatever the engine does inside, the bench keeps measuring it.
 """

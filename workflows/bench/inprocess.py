@@ -11,7 +11,7 @@ from conversations import services as conversation_services
 from conversations.models import Conversation, Event
 from workflows.bench import floor as floor_module
 from workflows.bench.workload import MESSAGES, delete_conversations, new_contacts
-from workflows.orchestrator import process_conversation_events
+from workflows.processing import process_conversation_events
 
 try:
     from conversations.models import OfficeHours
