@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from conversations.models import Conversation, Event
 from workflows import failures as processing_failures
+from workflows.processing import PROCESSING_RELATED, process_locked_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,6 @@ CONSUMER_BATCH_SIZE = 10
 CLAIM_CANDIDATES_FACTOR = 4
 # Batches one consume task runs before it sends itself again (lets other tasks in).
 BATCHES_PER_TASK = 20
-
-# What `_lock_for_processing` reads with the row: the processor needs them all.
-PROCESSING_RELATED = ("contact__company", "assignee", "team", "processing_failure")
 
 
 def _locking(queryset):
@@ -105,8 +103,6 @@ def process_batch(conversation_id: int | None = None, *, size: int | None = None
 def _process_batch(conversation_id, size, *, wait_for_own: bool):
     """`process_batch`; None (nothing done) when the own conversation is held and
     `wait_for_own` is False."""
-    from workflows.processing import process_locked_conversation
-
     own_error = None
     handled = 0
     conversations = []
@@ -146,8 +142,6 @@ def _process_batch(conversation_id, size, *, wait_for_own: bool):
 
 
 def _process_one(conversation: Conversation):
-    from workflows.processing import process_locked_conversation
-
     try:
         return process_locked_conversation(conversation), None
     except Exception as error:

@@ -80,7 +80,7 @@ class ConversationProcessor:
         self.runs = list(
             WorkflowRun.objects.filter(conversation=conversation, status__in=WorkflowRun.ACTIVE)
         )
-        self.timers = list(Timer.objects.filter(conversation=conversation, fired_at__isnull=True))
+        self.timers = timers.load_pending(conversation.pk)
         self.new_timers: list[Timer] = []
         # Runs started and not written yet: inserted together by `flush_runs`.
         self.new_runs: list[WorkflowRun] = []
@@ -131,11 +131,9 @@ class ConversationProcessor:
                 events, batch.written = sorted(batch.written, key=lambda e: e.pk), []
             changes = self.changes
             for event in events:
-                self.resume_due_timers(due_by=event.created_at)
                 self.fire_due_timers(due_by=event.created_at)
                 self.handle(event)
             handled += [event.pk for event in events]
-            self.resume_due_timers(due_by=self.now)
             self.fire_due_timers(due_by=self.now)
             if events:
                 self.watch_sla()
@@ -392,10 +390,6 @@ class ConversationProcessor:
             return False
         self._facts = None
         return True
-
-    def resume_due_timers(self, *, due_by) -> None:
-        """Waits are timers like the others: `fire_due_timers` fires them all in due order."""
-        self.fire_due_timers(due_by=due_by)
 
     # --- timers: waits, snoozes, silences, SLA targets (workflows/timers.py) --------------
 

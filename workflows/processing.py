@@ -11,6 +11,9 @@ from workflows import failures as processing_failures
 from workflows.models import WorkflowRun
 from workflows.orchestrator import ConversationProcessor
 
+# What a locked conversation is read with: the processor needs them all.
+PROCESSING_RELATED = ("contact__company", "assignee", "team", "processing_failure")
+
 
 def process_conversation_events(conversation_id: int) -> int:
     """Process a conversation's pending events and due timers; return the events handled.
@@ -103,7 +106,7 @@ def _lock_for_processing(conversation_id: int, *, reads_own_events: bool = False
     archive's changes are not read back, so their events are dispatched as usual."""
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
-        .select_related("contact__company", "assignee", "team", "processing_failure")
+        .select_related(*PROCESSING_RELATED)
         .get(pk=conversation_id)
     )
     return services.conversation_mark_locked(conversation, reads_own_events=reads_own_events)
