@@ -319,7 +319,10 @@ def test_a_worker_on_the_filesystem_broker_survives_its_folder_being_removed(
     var = tmp_path / "var"
     celery_processes.env.update(CELERY_BROKER_URL="filesystem://", VAR_DIR=str(var))
     worker = celery_processes.worker()
-    wait_for(lambda: "ready" in worker.log_path.read_text(), timeout=30, processes=celery_processes)
+    # Celery's "celery@host ready." line (the banner's task list names consume_ready_…).
+    wait_for(
+        lambda: " ready." in worker.log_path.read_text(), timeout=30, processes=celery_processes
+    )
 
     shutil.move(var / "broker", tmp_path / "removed")
     wait_for(lambda: (var / "broker" / "queue").is_dir(), timeout=10, processes=celery_processes)
