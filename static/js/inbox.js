@@ -16,12 +16,12 @@
   // The timeline scrolls inside its pane on a desktop and with the page on a phone.
   function showLatest() {
     const box = timeline();
-    if (!box) return;
-    box.scrollTop = box.scrollHeight;
-    const form = composer();
-    if (form && window.location.hash !== "#details") {
-      const bottom = form.getBoundingClientRect().bottom;
-      if (bottom > window.innerHeight) window.scrollBy(0, bottom - window.innerHeight + 8);
+    if (!box || window.location.hash === "#details") return;
+    if (box.scrollHeight > box.clientHeight) {
+      box.scrollTop = box.scrollHeight;
+    } else {
+      // A phone: the page scrolls; the composer stays stuck at the foot of the screen.
+      window.scrollTo(0, document.documentElement.scrollHeight);
     }
   }
 
