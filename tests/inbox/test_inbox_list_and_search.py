@@ -182,3 +182,9 @@ def test_a_polled_list_makes_no_count_queries(logged_in, django_assert_max_num_q
     with django_assert_max_num_queries(5):
         response = logged_in.get(reverse("inbox:list") + "?view=all", HTTP_HX_REQUEST="true")
     assert "Polled" in response.content.decode()
+
+
+def test_a_team_inbox_is_marked_as_the_current_one(logged_in, support_team):
+    nav = logged_in.get(reverse("inbox:list") + f"?view=team-{support_team.pk}").content.decode()
+
+    assert f'aria-current="page" data-team="{support_team.pk}"' in nav
