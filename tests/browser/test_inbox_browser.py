@@ -140,7 +140,8 @@ def test_keyboard_shortcuts_move_in_the_list_reply_and_close(login_as, live_serv
     assert closing.state == "closed"
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+# 1024: a laptop, where the conversation shows with its details and the list is a link away.
+@pytest.mark.parametrize("width", (*WIDTHS, 1024))
 def test_long_tags_and_emails_wrap_without_widening_the_page(
     login_as, live_server, teammate, width
 ):
