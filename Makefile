@@ -24,16 +24,17 @@ setup: $(BIN)/.installed node_modules/.installed
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
+# The demo: people, then the example workflows, then conversations the workflows process
+# (in that order, so reports and timelines show their work). Safe to run again.
 demo: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_workflows
+	$(BIN)/python manage.py seed_demo_conversations
 
 # Web server, Celery worker and beat (Procfile) on SQLite and the filesystem broker.
+# The Procfile's banner process prints the URL and the demo logins once the server answers.
 run: demo
-	@echo ""
-	@echo "Inbox Workflows at http://127.0.0.1:8000  (Django admin: /admin/)"
-	@echo ""
 	DEBUG=$${DEBUG:-true} $(BIN)/honcho start -f Procfile
 
 # Tests keep their SQLite file and broker folder apart from `make run`'s.

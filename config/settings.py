@@ -318,7 +318,24 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "routine_tasks": {"()": "config.log_filters.RoutineTasksAtDebug"},
+        "permission_denied": {"()": "config.log_filters.PermissionDeniedWithoutTraceback"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's default logging gives "django" a console handler of its own when DEBUG
+        # is on; with the root's handler every request warning was printed twice. Here it
+        # has none and propagates to the root, once.
+        "django": {"level": "INFO"},
+        "django.request": {"filters": ["permission_denied"]},
+        "django.db.backends": {"level": "INFO"},
+        # The periodic sweeps' "sending", "received" and "succeeded" lines at DEBUG.
+        "celery.beat": {"filters": ["routine_tasks"]},
+        "celery.worker.strategy": {"filters": ["routine_tasks"]},
+        "celery.app.trace": {"filters": ["routine_tasks"]},
+    },
 }
+# django-axes prints a "BEGIN version" banner to the console in every process.
+AXES_VERBOSE = False

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -7,6 +8,16 @@ from rest_framework.routers import DefaultRouter
 from config import openapi  # noqa: F401  (registers the schema extensions)
 from conversations import api as conversations_api
 from workflows import api as workflows_api
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the SVG."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
 
 router = DefaultRouter()
 router.register("contacts", conversations_api.ContactViewSet, basename="contact")
@@ -32,6 +43,7 @@ urlpatterns = [
     path("workflows/", include("workflows.urls")),
     path("inbox/", include("inbox.urls")),
     path("messenger/", include("inbox.messenger_urls")),
+    path("favicon.ico", FaviconView.as_view()),
     path("", RedirectView.as_view(url="/inbox/", permanent=False)),
 ]
 

@@ -1,4 +1,5 @@
-"""The live example workflows `make run` loads: the seed article's examples and more."""
+"""The demo `make run` loads: the live example workflows (the seed article's examples and
+more), then the conversations customers have with them (seed_demo_conversations)."""
 
 DEMO_WORKFLOWS = [
     {
@@ -7,7 +8,11 @@ DEMO_WORKFLOWS = [
         "trigger": "customer_opened_conversation",
         "trigger_options": {},
         "frequency": "once",
-        "audience": {"match": "all", "rules": []},
+        # A visitor with no email gets "Ask for an email" instead (one bot at a time).
+        "audience": {
+            "match": "all",
+            "rules": [{"attribute": "contact.email", "operator": "is_set", "value": None}],
+        },
         "steps": [
             {
                 "type": "reply_buttons",
@@ -17,6 +22,11 @@ DEMO_WORKFLOWS = [
                         "label": "Billing",
                         "steps": [
                             {"type": "add_tag", "tag": "Billing"},
+                            {
+                                "type": "send_message",
+                                "body": "Thanks! Someone from our billing team will reply here "
+                                "shortly.",
+                            },
                             {"type": "handover", "team": "Billing"},
                         ],
                     },
@@ -120,4 +130,28 @@ DEMO_WORKFLOWS = [
         },
         "steps": [{"type": "add_tag", "tag": "Refund"}, {"type": "set_priority", "priority": True}],
     },
+]
+
+
+# The demo conversations, cycled over the demo contacts: a title, the customer's first
+# message and the Greeting button they press (None: they have not chosen yet).
+DEMO_CONVERSATIONS = [
+    ("Can't log in", "Hi! I can't log in since this morning.", "Something else"),
+    ("Invoice for last month", "Can I get an invoice for last month?", "Billing"),
+    ("A new project", "We'd like to start a new project with your team.", "Something else"),
+    ("Adding a teammate", "How do I add a teammate to my account?", None),
+    ("CSV export times out", "The export to CSV times out for me.", "Something else"),
+    ("Refund for unused seats", "Can I get a refund for the seats we no longer use?", "Billing"),
+    ("Dashboard numbers", "Our project dashboard shows the wrong numbers.", "Something else"),
+    ("Billing email", "Where can I change my billing email?", "Billing"),
+]
+DEMO_CONVERSATION_COUNT = 30
+# The visitor with no email (seed_demo's DEMO_VISITOR) writes once and answers the
+# "Ask for an email" question.
+DEMO_VISITOR_CONVERSATION = ("Shipping to Norway", "Hello, do you ship to Norway?", None)
+DEMO_VISITOR_EMAIL = "robin.visitor@example.com"
+DEMO_REPLIES = [
+    "Thanks for reaching out! Let me check that for you.",
+    "I've sent that over by email just now.",
+    "Could you tell me which browser you are using?",
 ]
