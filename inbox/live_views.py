@@ -1,0 +1,79 @@
+"""Live updates as server-sent events (README "Live updates"; conversations/live.py).
+
+Three streams, each an async view holding its connection open under the ASGI server:
+
+- the inbox (teammates): every conversation's changes;
+- a conversation (teammates): that conversation's changes;
+- a Messenger conversation (its customer only, the same checks as the Messenger's pages).
+
+Each sends `event: ready` once it listens (the page refreshes then: nothing published
+after that refresh is missed), `event: change` with the conversation's id for each change,
+and a comment line every LIVE_KEEPALIVE_SECONDS. Pages re-fetch their fragments on
+`change`; a stream only ever says which conversation changed.
+
+Refusals are plain statuses, never a redirect to the login page (an EventSource cannot
+show one): 403 for no teammate, 404 for a conversation that is not the customer's.
+"""
+
+import asyncio
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpResponseForbidden, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from conversations import live
+from conversations.models import Conversation
+from inbox import messenger_views
+
+
+def event_stream(channel: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(events(channel), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache, no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+async def events(channel: str):
+    async with live.subscription(channel) as queue:
+        # The browser reconnects 1 s after a dropped connection.
+        yield "retry: 1000\nevent: ready\ndata: \n\n"
+        while True:
+            try:
+                conversation_id = await asyncio.wait_for(
+                    queue.get(), settings.LIVE_KEEPALIVE_SECONDS
+                )
+            except TimeoutError:
+                yield ": still here\n\n"
+                continue
+            yield f"event: change\ndata: {conversation_id}\n\n"
+
+
+async def teammate(request):
+    user = await request.auser()
+    return user if user.is_authenticated and user.is_active else None
+
+
+@require_GET
+async def inbox_stream(request):
+    if await teammate(request) is None:
+        return HttpResponseForbidden("Log in to follow the inbox.")
+    return event_stream(live.INBOX)
+
+
+@require_GET
+async def conversation_stream(request, pk):
+    if await teammate(request) is None:
+        return HttpResponseForbidden("Log in to follow this conversation.")
+    conversation = await sync_to_async(get_object_or_404)(Conversation.objects.only("pk"), pk=pk)
+    return event_stream(live.conversation_channel(conversation.pk))
+
+
+@require_GET
+async def messenger_stream(request, pk):
+    # The Messenger pages' own check: the signed-in contact's conversation, else 404.
+    _, conversation = await sync_to_async(messenger_views.own_conversation)(request, pk)
+    response = event_stream(live.conversation_channel(conversation.pk))
+    response["Referrer-Policy"] = messenger_views.REFERRER_POLICY
+    return response
