@@ -2,7 +2,8 @@
 // server-sent-event stream; the page opens each stream once. When it says "ready" or
 // "change", every element marked data-live gets the htmx event "live", which makes it
 // fetch its fragment (hx-trigger="live, every 20s"). While a stream is down, those
-// elements refresh every few seconds instead, until it is back.
+// elements refresh every few seconds instead, until it is back. The body's
+// data-live-state says which: "connected" or "polling".
 (function () {
   "use strict";
 
@@ -15,6 +16,10 @@
     document.querySelectorAll("[data-live]").forEach(function (element) {
       window.htmx.trigger(element, "live");
     });
+  }
+
+  function state(value) {
+    document.body.dataset.liveState = value;
   }
 
   function open(url) {
@@ -34,11 +39,13 @@
     // "ready" comes once the server listens: refreshing then misses nothing.
     source.addEventListener("ready", function () {
       polling(false);
+      state("connected");
       refresh();
     });
     source.addEventListener("change", refresh);
     source.addEventListener("error", function () {
       polling(true);
+      state("polling");
       // The browser retries on its own unless the server refused (e.g. logged out):
       // then try again now and then, polling meanwhile.
       if (source.readyState === EventSource.CLOSED) {
