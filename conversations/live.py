@@ -25,7 +25,7 @@ import asyncio
 import logging
 import os
 import time
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from itertools import count
 from pathlib import Path
 
@@ -235,16 +235,13 @@ def hub() -> Hub:
     return _hubs[loop]
 
 
-@asynccontextmanager
-async def subscription(channel: str):
+async def subscribe(channel: str) -> tuple[Hub, asyncio.Queue]:
     """An asyncio queue of the ids of conversations changed from now on (RESYNC when
-    changes may have been missed), for as long as the block runs."""
+    changes may have been missed). The caller ends it with `hub.remove(channel, queue)`
+    (plain, not awaited: it also runs when a closed stream's generator is finalized)."""
     current = hub()
     queue = current.add(channel)
-    try:
-        # Redis away: the stream opens anyway after the wait, the page polls meanwhile.
-        with suppress(TimeoutError):
-            await asyncio.wait_for(current.ready.wait(), SUBSCRIBE_WAIT_SECONDS)
-        yield queue
-    finally:
-        current.remove(channel, queue)
+    # Redis away: the stream opens anyway after the wait, the page polls meanwhile.
+    with suppress(TimeoutError):
+        await asyncio.wait_for(current.ready.wait(), SUBSCRIBE_WAIT_SECONDS)
+    return current, queue

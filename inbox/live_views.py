@@ -43,7 +43,8 @@ def event_stream(request, channel: str) -> HttpResponse:
 
 
 async def events(channel: str):
-    async with live.subscription(channel) as queue:
+    hub, queue = await live.subscribe(channel)
+    try:
         # The browser reconnects 1 s after a dropped connection.
         yield "retry: 1000\nevent: ready\ndata: \n\n"
         while True:
@@ -55,6 +56,8 @@ async def events(channel: str):
                 yield ": still here\n\n"
                 continue
             yield f"event: change\ndata: {conversation_id}\n\n"
+    finally:
+        hub.remove(channel, queue)
 
 
 async def teammate(request):
