@@ -300,8 +300,11 @@ def conversation_detail(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return redirect("messenger:conversation", pk=conversation.pk)
-    if form.is_bound:
+            if not request.headers.get("HX-Request"):
+                return redirect("messenger:conversation", pk=conversation.pk)
+            # htmx swaps the panel from this answer: no redirect and second request.
+            form = MessageForm()
+    if request.method == "POST":
         conversation.refresh_from_db()
     context = {
         "contact": contact,
