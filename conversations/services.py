@@ -148,9 +148,11 @@ def _record(
         batch.records.append((part, Event(payload=payload or {}, **event_fields)))
         return part
     part = Part.objects.create(**part_fields)
+    # Registered before the event's dispatch (its post_save): after the commit the pages
+    # hear of the change before the broker hears of the task.
+    live.publish_on_commit(conversation.pk)
     Event.objects.create(payload={"part_id": part.pk, **(payload or {})}, **event_fields)
     part.conversation = conversation
-    live.publish_on_commit(conversation.pk)
     return part
 
 
