@@ -23,7 +23,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import Throttled
 
@@ -55,7 +54,13 @@ TITLE_LENGTH = 60
 
 def title_from(text: str) -> str:
     """The first message on one line, cut at a word to TITLE_LENGTH characters ("…")."""
-    return Truncator(" ".join(text.split())).chars(TITLE_LENGTH)
+    line = " ".join(text.split())
+    if len(line) <= TITLE_LENGTH:
+        return line
+    cut = line[: TITLE_LENGTH - 1]
+    if line[len(cut)] != " " and " " in cut:
+        cut = cut[: cut.rindex(" ")]  # not half a word
+    return cut.rstrip(" ,.;:-") + "…"
 
 
 # --- who is the customer ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -9,6 +10,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.test import AsyncClient
 from django.urls import reverse
+from django.utils import timezone
 
 from conversations import live, services
 from conversations.actors import Actor
@@ -283,3 +285,52 @@ def test_with_redis_the_stream_hears_a_change_published_by_any_process(
         async_to_sync(follow(messenger_live(conversation), token=contact.messenger_token))(check)
     finally:
         live._sync_client = None
+
+
+# --- the Messenger: titles and the "…" --------------------------------------------------
+
+
+def test_a_new_messenger_conversation_is_named_after_its_first_message(client, contact):
+    client.get(reverse("messenger:home"), {"token": contact.messenger_token})
+    body = "  Hello,\n\nmy invoice for October shows the wrong plan and the wrong amount again  "
+
+    response = client.post(reverse("messenger:home"), {"body": body}, follow=True)
+
+    title = "Hello, my invoice for October shows the wrong plan and the…"
+    assert contact.conversations.get().title == title
+    assert f"<h1>{title}</h1>" in response.content.decode()
+    assert title in client.get(reverse("messenger:home")).content.decode()
+
+
+def test_an_untitled_conversation_shows_its_first_message_not_a_date(client, contact):
+    services.conversation_open(contact=contact, body="Where is my parcel?")  # as the API opens it
+    client.get(reverse("messenger:home"), {"token": contact.messenger_token})
+
+    page = client.get(reverse("messenger:home")).content.decode()
+
+    assert "<strong>Where is my parcel?</strong>" in page
+    assert "Conversation of" not in page
+
+
+def test_the_messenger_shows_dots_while_the_workflows_have_the_customers_message(client, contact):
+    conversation = services.conversation_open(contact=contact, body="Hi")
+    client.get(reverse("messenger:home"), {"token": contact.messenger_token})
+    timeline = reverse("messenger:timeline", args=[conversation.pk])
+
+    waiting = client.get(timeline).content.decode()
+    process(conversation)
+    answered = client.get(timeline).content.decode()
+
+    assert "data-typing" in waiting and 'aria-label="Working on your message"' in waiting
+    assert "data-typing" not in answered
+
+
+def test_the_dots_stop_when_no_worker_took_the_message_for_a_while(client, contact, time_machine):
+    conversation = services.conversation_open(contact=contact, body="Hi")
+    client.get(reverse("messenger:home"), {"token": contact.messenger_token})
+    later = timezone.now() + timedelta(seconds=django_settings.LIVE_TYPING_SECONDS + 1)
+    time_machine.move_to(later)
+
+    page = client.get(reverse("messenger:conversation", args=[conversation.pk])).content.decode()
+
+    assert "data-typing" not in page
