@@ -53,7 +53,7 @@ def servers(transactional_db, tmp_path):
     log = open(tmp_path / "uvicorn.log", "w")  # noqa: SIM115 - lives with the process
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tests.browser.live_asgi:application",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--lifespan", "off",
          "--timeout-graceful-shutdown", "1"],
         cwd=settings.BASE_DIR, env=processes.env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
