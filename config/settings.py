@@ -73,6 +73,7 @@ AUTHENTICATION_BACKENDS = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -125,6 +126,21 @@ else:
         # costs a task that finds nothing to do.
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
+
+# Live updates (conversations/live.py, README "Live updates"): "conversation X changed",
+# pushed to the open pages over server-sent events. LIVE_URL=redis://host:6379/2 fans out
+# through Redis pub/sub (any number of web processes and hosts; may be the CACHE_URL or
+# broker Redis: it uses one pub/sub channel, no keys). Without it: stamp files under
+# VAR_DIR/live, read every LIVE_POLL_SECONDS by each web process (one host, no server).
+LIVE_URL = env_str("LIVE_URL", "")
+LIVE_REDIS_CHANNEL = env_str("LIVE_REDIS_CHANNEL", "inbox-workflows:live")
+LIVE_POLL_SECONDS = 0.25
+# A stream says something at least this often (a comment line), so proxies keep it open
+# and a closed connection is noticed.
+LIVE_KEEPALIVE_SECONDS = 15
+# The Messenger shows "…" while a customer's message waits for the workflows, at most
+# this long (a stopped worker must not leave it typing for ever).
+LIVE_TYPING_SECONDS = 20
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "conversations.Teammate"

@@ -16,6 +16,9 @@ orchestrator processes a conversation it batches that conversation's writes
 (`conversation_writes_batched`): step 4 is queued, and the queued changes are written
 together when it flushes, one UPDATE and one INSERT of parts and one of events (no
 signal then: it reads those events itself).
+
+After the commit, a change is published to the pages that watch the conversation
+(conversations/live.py): from `_record`, and once per batched writing.
 """
 
 import json
@@ -28,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from conversations import sla, validation
+from conversations import live, sla, validation
 from conversations.actors import Actor
 from conversations.models import (
     Company,
@@ -145,6 +148,9 @@ def _record(
         batch.records.append((part, Event(payload=payload or {}, **event_fields)))
         return part
     part = Part.objects.create(**part_fields)
+    # Registered before the event's dispatch (its post_save): after the commit the pages
+    # hear of the change before the broker hears of the task.
+    live.publish_on_commit(conversation.pk)
     Event.objects.create(payload={"part_id": part.pk, **(payload or {})}, **event_fields)
     part.conversation = conversation
     return part
@@ -213,6 +219,9 @@ def conversation_writes_batched(conversation: Conversation) -> Iterator[WriteBat
         batch.flush()
     finally:
         conversation.__dict__.pop("_write_batch", None)
+    # Once per processing, changed or not: the Messenger's "…" ends when the events are
+    # processed (marked in this transaction), and the timeline shows the workflows' records.
+    live.publish_on_commit(conversation.pk)
 
 
 def conversation_flush_writes(conversation: Conversation) -> None:

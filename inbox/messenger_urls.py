@@ -1,5 +1,6 @@
 from django.urls import path
 
+from inbox import live_views
 from inbox import messenger_views as views
 
 app_name = "messenger"
@@ -11,4 +12,5 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("conversations/<int:pk>/", views.conversation_detail, name="conversation"),
     path("conversations/<int:pk>/timeline/", views.conversation_timeline, name="timeline"),
+    path("conversations/<int:pk>/live/", live_views.messenger_stream, name="live"),
 ]

@@ -12,6 +12,7 @@ asked before switching. Every page checks the conversation belongs to that conta
 every change is one call to a conversation service acting as the contact.
 """
 
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Left
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import Throttled
@@ -28,7 +30,7 @@ from conversations import services, validation
 from conversations.actors import Actor
 from conversations.api import CONTACT_VISIBLE_PARTS
 from conversations.api_auth import contact_by_token, count_failed_token
-from conversations.models import Contact, Conversation, Part, PartType
+from conversations.models import Contact, Conversation, Event, EventType, Part, PartType
 from inbox.messenger_forms import MessageForm
 from workflows.models import WorkflowRun
 
@@ -46,6 +48,19 @@ MAX_CONVERSATIONS = 50
 MAX_PARTS = 200
 MAX_DEMO_CONTACTS = 50
 PREVIEW_LENGTH = 140
+# A conversation is named after its first message, cut to this many characters.
+TITLE_LENGTH = 60
+
+
+def title_from(text: str) -> str:
+    """The first message on one line, cut at a word to TITLE_LENGTH characters ("…")."""
+    line = " ".join(text.split())
+    if len(line) <= TITLE_LENGTH:
+        return line
+    cut = line[: TITLE_LENGTH - 1]
+    if line[len(cut)] != " " and " " in cut:
+        cut = cut[: cut.rindex(" ")]  # not half a word
+    return cut.rstrip(" ,.;:-") + "…"
 
 
 # --- who is the customer ----------------------------------------------------------------
@@ -140,7 +155,10 @@ def home(request):
     if form.is_valid():
         try:
             conversation = services.conversation_open(
-                contact=contact, body=form.cleaned_data["body"], acting=Actor.contact(contact)
+                contact=contact,
+                body=form.cleaned_data["body"],
+                title=title_from(form.cleaned_data["body"]),
+                acting=Actor.contact(contact),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -212,14 +230,36 @@ def conversation_list(contact: Contact) -> list[Conversation]:
     latest = Part.objects.filter(
         conversation=OuterRef("pk"), part_type__in=CONTACT_VISIBLE_PARTS
     ).order_by("-created_at", "-id")
+    first = Part.objects.filter(
+        conversation=OuterRef("pk"), part_type=PartType.CUSTOMER_MESSAGE
+    ).order_by("created_at", "id")
     conversations = contact.conversations.annotate(
+        first_text=Subquery(first.annotate(text=Left("body", 200)).values("text")[:1]),
         last_at=Subquery(latest.values("created_at")[:1]),
         last_type=Subquery(latest.values("part_type")[:1]),
         last_preview=Subquery(
             latest.annotate(preview=Left("body", PREVIEW_LENGTH + 1)).values("preview")[:1]
         ),
     ).order_by(F("last_at").desc(nulls_last=True), "-created_at", "-id")
-    return list(conversations[:MAX_CONVERSATIONS])
+    conversations = list(conversations[:MAX_CONVERSATIONS])
+    for conversation in conversations:
+        conversation.display_title = display_title(conversation, conversation.first_text)
+    return conversations
+
+
+def display_title(conversation: Conversation, first_text: str | None = None) -> str:
+    """The conversation's title; without one (older conversations, or opened by the API),
+    its first message's, as a new conversation gets it."""
+    if conversation.title:
+        return conversation.title
+    if first_text is None:
+        first_text = (
+            conversation.parts.filter(part_type=PartType.CUSTOMER_MESSAGE)
+            .order_by("created_at", "id")
+            .values_list("body", flat=True)
+            .first()
+        )
+    return title_from(first_text) if first_text and first_text.strip() else "New conversation"
 
 
 @same_origin_referrer
@@ -265,10 +305,18 @@ def conversation_detail(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return redirect("messenger:conversation", pk=conversation.pk)
-    if form.is_bound:
+            if not request.headers.get("HX-Request"):
+                return redirect("messenger:conversation", pk=conversation.pk)
+            # htmx swaps the panel from this answer: no redirect and second request.
+            form = MessageForm()
+    if request.method == "POST":
         conversation.refresh_from_db()
-    context = {"contact": contact, "conversation": conversation, "form": form}
+    context = {
+        "contact": contact,
+        "conversation": conversation,
+        "form": form,
+        "title": display_title(conversation),
+    }
     context.update(live_context(conversation))
     status = 400 if form.is_bound else 200
     return page(request, "messenger/conversation.html", context, status=status)
@@ -295,13 +343,32 @@ def visible_parts(conversation: Conversation):
     return conversation.parts.filter(part_type__in=CONTACT_VISIBLE_PARTS)
 
 
-def version_of(conversation: Conversation, last_part_id: int | None = None) -> str:
-    """Changes when a visible part is added or the conversation's state changes."""
+def version_of(
+    conversation: Conversation, last_part_id: int | None = None, typing: bool | None = None
+) -> str:
+    """Changes when a visible part is added, the conversation's state changes, buttons
+    come or go, or the "…" starts or ends."""
     if last_part_id is None:
         last_part_id = (
             visible_parts(conversation).order_by("-created_at", "-id").values_list("id", flat=True)
         ).first()
-    return f"{last_part_id or 0}-{conversation.state}-{int(awaits_choice(conversation))}"
+    if typing is None:
+        typing = workflows_typing(conversation)
+    choice = int(awaits_choice(conversation))
+    return f"{last_part_id or 0}-{conversation.state}-{choice}-{int(typing)}"
+
+
+def workflows_typing(conversation: Conversation) -> bool:
+    """Whether a customer's message still waits for the workflows (its event is not
+    processed yet): the Messenger shows "…" meanwhile, as if someone were typing. Only
+    for LIVE_TYPING_SECONDS: a stopped worker must not leave it typing for ever."""
+    since = timezone.now() - timedelta(seconds=settings.LIVE_TYPING_SECONDS)
+    return Event.objects.filter(
+        conversation=conversation,
+        processed_at__isnull=True,
+        event_type=EventType.CUSTOMER_MESSAGE,
+        created_at__gte=since,
+    ).exists()
 
 
 def awaits_choice(conversation: Conversation) -> bool:
@@ -325,11 +392,13 @@ def live_context(conversation: Conversation) -> dict:
             buttons = [label for label in labels if isinstance(label, str) and label.strip()]
         if isinstance(details.get("collect"), str):
             question = details["collect"]
+    typing = workflows_typing(conversation)
     return {
         "conversation": conversation,
         "parts": parts,
         "earlier_hidden": earlier_hidden,
         "buttons": buttons,
         "question": question,
-        "version": version_of(conversation, last.pk if last else 0),
+        "typing": typing,
+        "version": version_of(conversation, last.pk if last else 0, typing),
     }

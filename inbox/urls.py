@@ -1,12 +1,14 @@
 from django.urls import path
 
-from inbox import views
+from inbox import live_views, views
 
 app_name = "inbox"
 
 urlpatterns = [
     path("", views.inbox_list, name="list"),
     path("away/", views.toggle_away, name="away"),
+    path("live/", live_views.inbox_stream, name="live"),
+    path("conversations/<int:pk>/live/", live_views.conversation_stream, name="conversation_live"),
     path("conversations/<int:pk>/", views.conversation_detail, name="conversation"),
     path("conversations/<int:pk>/reply/", views.reply, name="reply"),
     path("conversations/<int:pk>/assign/", views.assign, name="assign"),

@@ -362,7 +362,9 @@ def test_the_conversation_shows_what_the_customer_may_see_and_no_internal_parts(
     assert "VIP, be quick" not in page
     assert "Secret routing workflow" not in page
     assert "Support" not in page.split('id="messenger-live"')[1]  # no assignment part
-    assert 'hx-trigger="every 3s"' in page
+    # Pushed (data-live-stream), with a slow poll should the stream drop.
+    assert 'hx-trigger="live, every 20s"' in page
+    assert f'data-live-stream="{detail_url(conversation)}live/"' in page
 
 
 def test_bodies_are_escaped_everywhere(as_contact, contact, teammate):
