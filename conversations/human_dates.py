@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 JUST_NOW = "just now"
+MINUTES_AGO = "{n} min ago"
 TODAY, YESTERDAY, TOMORROW = "today", "yesterday", "tomorrow"
 # Under this, a past moment is said as the time since it ("5 min ago").
 RECENT = timedelta(hours=1)
@@ -111,8 +112,17 @@ def ago_words(value, *, now: datetime | None = None, zone: tzinfo | None = None)
     if timedelta(minutes=-1) < since < timedelta(minutes=1):
         return JUST_NOW
     if timedelta(0) < since < RECENT:
-        return f"{int(since.total_seconds() // 60)} min ago"
+        return MINUTES_AGO.format(n=int(since.total_seconds() // 60))
     return moment_words(moment, now=now, zone=zone)
+
+
+def is_recent(value, *, now: datetime | None = None) -> bool:
+    """Said as the time since it ("5 min ago"): words a page keeps current as time passes."""
+    moment = parse_moment(value)
+    if moment is None:
+        return False
+    since = (now or datetime.now(UTC)) - moment
+    return timedelta(minutes=-1) < since < RECENT
 
 
 def exact_words(value, *, zone: tzinfo | None = None) -> str:

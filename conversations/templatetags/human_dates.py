@@ -28,8 +28,22 @@ def _time(value, said: str) -> str:
 
 @register.filter
 def human_time(value) -> str:
-    """When something happened: relative when recent, the exact moment on hover."""
-    return _time(value, human_dates.ago_words(value))
+    """When something happened: relative when recent, the exact moment on hover.
+
+    A recent one carries what it will say later (static/js/human_dates.js counts the
+    minutes meanwhile, in the words given here): a page updated only on change stays
+    right."""
+    said = human_dates.ago_words(value)
+    if value in (None, "") or not human_dates.is_recent(value):
+        return _time(value, said)
+    return format_html(
+        '<time datetime="{}" title="{}" data-ago="{}" data-later="{}">{}</time>',
+        human_dates.machine_words(value),
+        human_dates.exact_words(value),
+        human_dates.MINUTES_AGO,
+        human_dates.moment_words(value),
+        said,
+    )
 
 
 @register.filter

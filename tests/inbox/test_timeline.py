@@ -65,7 +65,7 @@ def test_the_page_folds_each_run_and_skip_line_with_its_steps_inside(logged_in, 
 
     assert body.count("<details") == 2 and body.count("<summary>") == 2
     run = body[body.index('data-kind="run"') :]
-    assert "<strong class=\"entry-name\">Route</strong>: tagged VIP" in run
+    assert '<strong class="entry-name">Route</strong>: tagged VIP' in run
     assert "<li>Tagged VIP</li>" in run
     skips = body[body.index('data-kind="skips"') :]
     assert "Workflow &quot;Pro only&quot; did not start" in skips
@@ -100,9 +100,7 @@ def test_a_held_assignment_is_said_on_the_run_line_and_its_release_on_a_later_on
 
     bot, route = lines(conversation, "run")
     assert bot.text == "Bot: asked the customer to choose: Sales, Support"
-    assert route.text == (
-        "Route: tagged VIP, assignment to Support held until the bot finished"
-    )
+    assert route.text == ("Route: tagged VIP, assignment to Support held until the bot finished")
 
     services.conversation_customer_message(conversation=conversation, body="Sales")
     process(conversation)
