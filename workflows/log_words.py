@@ -284,7 +284,10 @@ def value_words(value) -> str:
     if isinstance(value, list):
         return EFFECTS_JOINER.join(value_words(item) for item in value) if value else NOTHING
     if isinstance(value, str) and len(value) >= 10 and value[:4].isdigit() and value[4] == "-":
+        # A date or a moment, as the facts hold them (ISO text).
         moment = human_dates.parse_moment(value)
+        if moment is not None and len(value) == 10:
+            return human_dates.exact_words(moment.date())
         if moment is not None:
             return human_dates.exact_words(moment)
     return str(value)
