@@ -7,7 +7,7 @@ the executor writes carry their own words (`details={"type": ...}`): for those, 
 rows saved before records existed, `words` returns None and callers show the message.
 """
 
-from workflows.vocabulary import STATE_OPTION_WORDS
+from workflows.vocabulary import REPLY_KIND_WORDS, STATE_OPTION_WORDS
 
 # Workflows named in the message of a "targeting did not match" line.
 NOT_MATCHED_NAMED = 5
@@ -235,9 +235,7 @@ RAN_CHANGED_NOTHING = "ran, changed nothing"
 HELD_WORDS = "assignment to {target} held until the bot finished"
 HELD_STEP_WORDS = "Assignment to {target} held until the bot finishes"
 WAIT_WORDS = "waiting until {until}"
-WAIT_REPLY_WORDS = {"customer": "the customer replies", "teammate": "a teammate replies"}
 WAIT_OR_WORDS = " or until {who}"
-WAIT_ANYONE = "anyone replies"
 STARTED_STEP_WORDS = "Started: {trigger}"
 FINISHED_STEP_WORDS = "Finished"
 BRANCH_WORDS = "Branch {number} matched"
@@ -371,7 +369,8 @@ def wait_words(details: dict) -> str:
     said = WAIT_WORDS.format(until=moment_words(details.get("until")))
     reply = details.get("until_reply")
     if reply:
-        said += WAIT_OR_WORDS.format(who=WAIT_REPLY_WORDS.get(reply, WAIT_ANYONE))
+        who = REPLY_KIND_WORDS.get(reply, REPLY_KIND_WORDS["any"])
+        said += WAIT_OR_WORDS.format(who=who)
     return said
 
 
