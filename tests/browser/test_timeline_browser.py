@@ -78,3 +78,26 @@ def test_a_run_line_expands_to_its_steps_by_keyboard_and_stays_open(
     page.keyboard.press("Enter")
     expect(skips.locator(".entry-steps")).to_be_hidden()
     expect(steps).to_be_visible()
+
+
+def test_a_run_that_changed_nothing_reads_quieter_than_one_that_did(
+    login_as, live_server, teammate
+):
+    make_workflow("Tagger", trigger="customer_any_message", frequency="every_time",
+                  steps=[{"type": "add_tag", "tag": "Known"}])  # fmt: skip
+    conversation = services.conversation_open(contact=ContactFactory(name="Noor"), body="Hi")
+    process(conversation)
+    services.conversation_customer_message(conversation=conversation, body="Hello again")
+    process(conversation)
+
+    page = login_as(teammate)
+    page.goto(f"{live_server.url}/inbox/conversations/{conversation.pk}/")
+
+    did, did_not = page.locator("#timeline details.run-entry").all()
+    expect(did.locator("summary")).to_contain_text("Tagger: tagged Known")
+    expect(did_not.locator("summary")).to_contain_text("Tagger: ran, changed nothing")
+    expect(did_not).to_have_class(re.compile(r"\bunchanged\b"))
+    ink = "rgb(29, 36, 51)"  # --ink: a run that changed something reads as text
+    expect(did.locator("summary")).to_have_css("color", ink)
+    expect(did_not.locator("summary")).not_to_have_css("color", ink)
+    screenshot(page, "timeline-changed-nothing")
