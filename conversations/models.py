@@ -291,9 +291,24 @@ class Conversation(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["state", "waiting_since"], name="conv_state_waiting"),
-            models.Index(fields=["assignee", "state"], name="conv_assignee_state"),
-            models.Index(fields=["team", "state"], name="conv_team_state"),
+            # The inbox's sorts (inbox/selectors.py): each list walks one of these in order
+            # and stops after a page, whatever the number of conversations.
+            models.Index(fields=["state", "waiting_since", "id"], name="conv_state_waiting_id"),
+            models.Index(fields=["state", "updated_at", "id"], name="conv_state_updated_id"),
+            models.Index(
+                fields=["assignee", "state", "waiting_since", "id"], name="conv_assignee_waiting"
+            ),
+            models.Index(fields=["team", "state", "waiting_since", "id"], name="conv_team_waiting"),
+            models.Index(
+                fields=["state", "waiting_since", "id"],
+                name="conv_unassigned_waiting",
+                condition=models.Q(assignee__isnull=True, team__isnull=True, in_bot_inbox=False),
+            ),
+            models.Index(
+                fields=["state", "waiting_since", "id"],
+                name="conv_bot_waiting",
+                condition=models.Q(in_bot_inbox=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,13 +2,14 @@
 and a conversation's timeline with the workflow activity in words."""
 
 import base64
+import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import OuterRef, Q, Subquery
 
-from conversations.models import ActorType, Conversation, Part, PartType, Team
+from conversations.models import ActorType, Contact, Conversation, Part, PartType, Team
 from conversations.sla import open_targets
 from conversations.timeline import describe_part
 from workflows import log_words
@@ -22,8 +23,8 @@ MESSAGE_PARTS = [
     PartType.BOT_MESSAGE,
     PartType.NOTE,
 ]
-# "Waiting longest" puts conversations nobody waits on last.
-NOT_WAITING = datetime(9999, 1, 1, tzinfo=UTC)
+VIEWS = ("mine", "unassigned", "bot", "all")
+UNASSIGNED = Q(assignee__isnull=True, team__isnull=True, in_bot_inbox=False)
 
 
 def inbox_queryset(user, view: str, state: str):
@@ -31,7 +32,7 @@ def inbox_queryset(user, view: str, state: str):
     if view == "mine":
         return conversations.filter(assignee=user)
     if view == "unassigned":
-        return conversations.filter(assignee__isnull=True, team__isnull=True, in_bot_inbox=False)
+        return conversations.filter(UNASSIGNED)
     if view == "bot":
         return conversations.filter(in_bot_inbox=True)
     if view.startswith("team-"):
@@ -39,46 +40,103 @@ def inbox_queryset(user, view: str, state: str):
     return conversations
 
 
+# Counts stop at this many rows ("99+"): a poll reads at most COUNT_CAP index entries per
+# inbox instead of aggregating every open conversation.
+COUNT_CAP = 100
+
+
+class CappedCount(int):
+    """A count read with LIMIT COUNT_CAP: exact below the cap, "99+" at it."""
+
+    @property
+    def label(self) -> str:
+        return f"{COUNT_CAP - 1}+" if self >= COUNT_CAP else str(int(self))
+
+
+def capped_counts(querysets: dict) -> dict:
+    """Each queryset's row count up to COUNT_CAP, all in one query."""
+    selects, params = [], []
+    for queryset in querysets.values():
+        sql, sql_params = queryset.order_by().values("pk")[:COUNT_CAP].query.sql_with_params()
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
+        params.extend(sql_params)
+    if not selects:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    return {key: CappedCount(value) for key, value in zip(querysets, row, strict=True)}
+
+
 def inbox_counts(user, state: str) -> dict:
-    """Counts of every inbox for one state: two queries whatever the number of teams."""
-    counts = Conversation.objects.filter(state=state).aggregate(
-        all=Count("pk"),
-        mine=Count("pk", filter=Q(assignee=user)),
-        unassigned=Count(
-            "pk", filter=Q(assignee__isnull=True, team__isnull=True, in_bot_inbox=False)
-        ),
-        bot=Count("pk", filter=Q(in_bot_inbox=True)),
-    )
-    per_team = dict(
-        Conversation.objects.filter(state=state, team__isnull=False)
-        .values_list("team")
-        .annotate(count=Count("pk"))
-        .values_list("team", "count")
-    )
-    counts["teams"] = [(team, per_team.get(team.pk, 0)) for team in Team.objects.order_by("name")]
+    """Counts of every inbox for one state, capped: two queries whatever the number of teams."""
+    teams = list(Team.objects.order_by("name"))
+    inboxes = {view: inbox_queryset(user, view, state) for view in VIEWS}
+    inboxes.update({team.pk: inbox_queryset(user, f"team-{team.pk}", state) for team in teams})
+    found = capped_counts(inboxes)
+    counts = {view: found[view] for view in VIEWS}
+    counts["teams"] = [(team, found[team.pk]) for team in teams]
     return counts
 
 
+# A search term found in more messages than this is common: the list checks each
+# conversation it walks (in the sort's index order) instead of collecting every match.
+SEARCH_COMMON = 500
+
+
 def search(conversations, text: str):
+    """Conversations whose contact's name or email, or one of whose messages, holds `text`.
+
+    The trigram indexes of migration 0008 find the contacts and the messages. A rare
+    term's matches (fewer than SEARCH_COMMON) are collected first and the list reads just
+    those conversations; a common term is checked per conversation while the list walks
+    its sort index, which meets a page of matches after a few rows instead of collecting
+    tens of thousands.
+    """
     text = text.strip()
     if not text:
         return conversations
-    in_messages = Part.objects.filter(
-        conversation=OuterRef("pk"), part_type__in=MESSAGE_PARTS, body__icontains=text
+    contacts = Contact.objects.filter(Q(name__icontains=text) | Q(email__icontains=text))
+    contact_ids = list(contacts.order_by().values_list("pk", flat=True)[:SEARCH_COMMON])
+    if len(contact_ids) < SEARCH_COMMON:
+        by_contact = Q(contact_id__in=contact_ids)
+    else:
+        by_contact = Q(contact__in=contacts.values("pk"))
+    parts = Part.objects.filter(part_type__in=MESSAGE_PARTS, body__icontains=text).order_by()
+    if estimated_rows(parts) < SEARCH_COMMON:
+        found = list(parts.values_list("conversation_id", flat=True)[:SEARCH_COMMON])
+        if len(found) < SEARCH_COMMON:
+            return conversations.filter(by_contact | Q(pk__in=set(found)))
+    # A scalar subquery per row: PostgreSQL cannot turn it into a hash of every match.
+    first_match = parts.filter(conversation=OuterRef("pk")).values("pk")[:1]
+    return conversations.annotate(message_match=Subquery(first_match)).filter(
+        by_contact | Q(message_match__isnull=False)
     )
-    return conversations.filter(
-        Q(contact__name__icontains=text) | Q(contact__email__icontains=text) | Exists(in_messages)
-    )
 
 
-def encode_cursor(moment: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{pk}".encode()).decode()
+def estimated_rows(queryset) -> int:
+    """PostgreSQL's estimate of a query's rows (its planner statistics, nothing read);
+    0 (unknown) elsewhere."""
+    if connection.vendor != "postgresql":
+        return 0
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+def encode_cursor(moment: datetime | None, pk: int) -> str:
+    stamp = moment.isoformat() if moment else "none"
+    return base64.urlsafe_b64encode(f"{stamp}|{pk}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime | None, int] | None:
     try:
         moment, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(moment), int(pk)
+        return (None if moment == "none" else datetime.fromisoformat(moment)), int(pk)
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -90,39 +148,59 @@ class Page:
 
 
 def inbox_page(conversations, sort: str, after: str | None, size: int = PAGE_SIZE) -> Page:
-    """One page, keyset-paginated: the cost does not grow with how far one pages."""
+    """One page, keyset-paginated: the cost does not grow with how far one pages.
+
+    Each sort is the order of an index (Conversation.Meta.indexes), so the database walks
+    the index and stops after `size + 1` rows instead of sorting every open conversation.
+    """
     last_message = (
         Part.objects.filter(conversation=OuterRef("pk"), part_type__in=MESSAGE_PARTS)
         .order_by("-created_at", "-id")
         .values("body")[:1]
     )
-    rows = conversations.select_related(
-        "contact", "assignee", "team", "processing_failure"
-    ).annotate(
-        last_message=Subquery(last_message),
-        sort_key=Coalesce("waiting_since", Value(NOT_WAITING))
-        if sort == "waiting"
-        else Coalesce("updated_at", "created_at"),
+    rows = (
+        conversations.select_related("contact", "assignee", "team", "processing_failure")
+        .annotate(last_message=Subquery(last_message))
+        .prefetch_related("tags")
     )
     position = decode_cursor(after) if after else None
     if sort == "waiting":
-        rows = rows.order_by("sort_key", "id")
-        if position:
-            rows = rows.filter(
-                Q(sort_key__gt=position[0]) | Q(sort_key=position[0], id__gt=position[1])
-            )
+        found = _waiting_longest(rows, position, size + 1)
+        key = "waiting_since"
     else:
-        rows = rows.order_by("-sort_key", "-id")
-        if position:
-            rows = rows.filter(
-                Q(sort_key__lt=position[0]) | Q(sort_key=position[0], id__lt=position[1])
-            )
-    found = list(rows.prefetch_related("tags")[: size + 1])
+        rows = rows.order_by("-updated_at", "-id")
+        if position and position[0] is not None:
+            moment, pk = position
+            rows = rows.filter(updated_at__lte=moment).exclude(updated_at=moment, id__gte=pk)
+        found = list(rows[: size + 1])
+        key = "updated_at"
     next_cursor = None
     if len(found) > size:
         found = found[:size]
-        next_cursor = encode_cursor(found[-1].sort_key, found[-1].pk)
+        next_cursor = encode_cursor(getattr(found[-1], key), found[-1].pk)
     return Page(found, next_cursor)
+
+
+def _waiting_longest(rows, position, limit: int) -> list:
+    """Waiting longest first, then the conversations nobody waits on (by id).
+
+    Two ranges of one index, (state, waiting_since, id): the waiting rows from the cursor
+    on, then, once they run out, the rows without waiting_since.
+    """
+    moment, pk = position or (None, 0)
+    found = []
+    if position is None or moment is not None:  # not yet past the waiting rows
+        waiting = rows.filter(waiting_since__isnull=False).order_by("waiting_since", "id")
+        if position:
+            waiting = waiting.filter(waiting_since__gte=moment).exclude(
+                waiting_since=moment, id__lte=pk
+            )
+        found = list(waiting[:limit])
+        pk = 0
+    if len(found) < limit:
+        idle = rows.filter(waiting_since__isnull=True).order_by("id").filter(id__gt=pk)
+        found += list(idle[: limit - len(found)])
+    return found
 
 
 @dataclass
@@ -254,9 +332,16 @@ def sla_badge(conversation, now: datetime) -> dict | None:
     """The nearest SLA target: time left, or missed."""
     if conversation.sla_policy_id is None:
         return None
+    if not open_targets(conversation):
+        return {"label": f"SLA {conversation.sla_policy.name}: met", "missed": False}
+    return running_sla_badge(conversation, now)
+
+
+def running_sla_badge(conversation, now: datetime) -> dict | None:
+    """The nearest SLA target still running, for a list row; None when none runs."""
     targets = open_targets(conversation)  # soonest first
     if not targets:
-        return {"label": f"SLA {conversation.sla_policy.name}: met", "missed": False}
+        return None
     target, due = targets[0]
     label = SLA_TARGET_WORDS[target]
     minutes = int(abs((due - now).total_seconds()) // 60)

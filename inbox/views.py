@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,35 +16,56 @@ from conversations import services
 from conversations.actors import Actor
 from conversations.models import Conversation
 from conversations.office_hours import workspace_zone
+from conversations.validation import is_digits
 from inbox import selectors
 from inbox.forms import AssignForm, ComposerForm, InboxFilterForm, SlaForm, SnoozeForm, TagForm
 
+# The last list a teammate looked at, shown beside a conversation (the three-pane layout).
+LIST_SESSION_KEY = "inbox_list"
 
-@login_required
-def inbox_list(request):
-    filters = InboxFilterForm(request.GET)
+
+def list_context(request, params) -> dict:
+    """The list of one inbox (or a search across every inbox) with each row's SLA badge."""
+    filters = InboxFilterForm(params)
     filters.is_valid()
     view = filters.cleaned_data.get("view") or "mine"
     state = filters.cleaned_data.get("state") or Conversation.State.OPEN
     sort = filters.cleaned_data.get("sort") or "waiting"
     query = filters.cleaned_data.get("q", "")
-    conversations = selectors.search(selectors.inbox_queryset(request.user, view, state), query)
+    # A search looks in every inbox: a customer is found wherever their conversation is.
+    scope = "all" if query.strip() else view
+    conversations = selectors.search(selectors.inbox_queryset(request.user, scope, state), query)
     page = selectors.inbox_page(conversations, sort, filters.cleaned_data.get("after"))
-    context = {
+    now = timezone.now()
+    for conversation in page.conversations:
+        conversation.sla = selectors.running_sla_badge(conversation, now)
+    return {
         "filters": filters,
         "view": view,
         "state": state,
         "sort": sort,
         "query": query,
         "page": page,
-        "counts": selectors.inbox_counts(request.user, state),
         "states": Conversation.State.choices,
+        # The row of the conversation open beside the list (the list pane's polls say which).
+        "current_id": int(current) if is_digits(current := params.get("current", "")) else None,
     }
+
+
+@login_required
+def inbox_list(request):
+    context = list_context(request, request.GET)
     template = "inbox/list.html"
     if request.headers.get("HX-Request"):
         # Polling: the counts of the inboxes, or the list itself.
         nav = request.GET.get("partial") == "nav"
         template = "inbox/_nav.html" if nav else "inbox/_list_panel.html"
+    else:
+        remembered = {key: value for key, value in request.GET.items() if key != "after"}
+        if request.session.get(LIST_SESSION_KEY) != remembered:
+            request.session[LIST_SESSION_KEY] = remembered
+    if template != "inbox/_list_panel.html":
+        context["counts"] = selectors.inbox_counts(request.user, context["state"])
     return render(request, template, context)
 
 
@@ -80,6 +102,12 @@ def render_conversation(request, conversation, status=200, **forms):
     }
     if request.headers.get("HX-Request") and request.GET.get("partial") == "timeline":
         return render(request, "inbox/_timeline.html", context)
+    # The list pane beside the conversation: the inbox the teammate came from.
+    remembered = QueryDict(mutable=True)
+    remembered.update(request.session.get(LIST_SESSION_KEY) or {})
+    context.update(list_context(request, remembered))
+    context["list_query"] = remembered.urlencode()
+    context["current_id"] = conversation.pk
     return render(request, "inbox/conversation.html", context, status=status)
 
 

@@ -50,3 +50,9 @@ def human_time(value) -> str:
 def human_until(value) -> str:
     """A moment to come or a deadline, by the calendar, the exact moment on hover."""
     return _time(value, human_dates.moment_words(value))
+
+
+@register.filter
+def exact_time(value) -> str:
+    """The exact moment as text, for a title attribute: "Thu 3 Dec 2026, 09:00 CET"."""
+    return "" if value in (None, "") else human_dates.exact_words(value)
