@@ -1,5 +1,6 @@
 """Timeline parts in words, for the admin now and the inbox later."""
 
+from conversations import human_dates
 from conversations.models import Part, PartType
 
 
@@ -22,7 +23,8 @@ def describe_part(part: Part) -> str:
     if kind == PartType.UNASSIGNMENT:
         return f"{who} unassigned this conversation"
     if kind == PartType.SNOOZED:
-        return f"{who} snoozed this conversation until {details.get('until', '?')}"
+        until = human_dates.moment_words(details.get("until")) or "?"
+        return f"{who} snoozed this conversation until {until}"
     if kind in (PartType.CLOSED, PartType.REOPENED):
         return f"{who} {'closed' if kind == PartType.CLOSED else 'reopened'} this conversation"
     if kind == PartType.UNSNOOZED:

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
-from conversations.models import Contact, Conversation, Part, PartType, Team
+from conversations.models import ActorType, Contact, Conversation, Part, PartType, Team
 from conversations.sla import open_targets
 from conversations.timeline import describe_part
 from workflows import log_words
@@ -25,20 +25,6 @@ MESSAGE_PARTS = [
 ]
 VIEWS = ("mine", "unassigned", "bot", "all")
 UNASSIGNED = Q(assignee__isnull=True, team__isnull=True, in_bot_inbox=False)
-# Workflow decisions shown in the timeline (step results show as the parts they wrote).
-TIMELINE_LOG_KINDS = [
-    WorkflowLog.Kind.STARTED,
-    WorkflowLog.Kind.SKIPPED,
-    WorkflowLog.Kind.NOT_MATCHED,
-    WorkflowLog.Kind.DEFERRED,
-    WorkflowLog.Kind.DEFERRED_APPLIED,
-    WorkflowLog.Kind.WAITING,
-    WorkflowLog.Kind.RESUMED,
-    WorkflowLog.Kind.INTERRUPTED,
-    WorkflowLog.Kind.COMPLETED,
-    WorkflowLog.Kind.FAILED,
-    WorkflowLog.Kind.CHAIN_CUT,
-]
 
 
 def inbox_queryset(user, view: str, state: str):
@@ -219,15 +205,23 @@ def _waiting_longest(rows, position, limit: int) -> list:
 
 @dataclass
 class TimelineItem:
-    kind: str  # customer, teammate, note, bot, activity, workflow
+    kind: str  # customer, teammate, note, bot, activity, run, skips, workflow
     when: datetime
     text: str
     author: str = ""
     buttons: tuple = ()
+    # A run or a group of skips: what it says folded (`summary`, after the `author`'s
+    # name for a run) and, expanded, each record or reason in order (`steps`).
+    summary: str = ""
+    steps: tuple = ()
+    changed: bool = True
+    key: str = ""  # the same on every poll: the page keeps an expanded line open
 
 
 def timeline(conversation) -> list[TimelineItem]:
-    """Messages, notes, changes and workflow decisions, oldest first."""
+    """Messages, notes, changes and what workflows did, oldest first: one line per run's
+    go (its start or resume to its end or wait), one per event's workflows that did not
+    start. A workflow's own changes are said on its run's line, not again as parts."""
     items = []
     for part in conversation.parts.order_by("created_at", "id"):
         kind = {
@@ -236,14 +230,91 @@ def timeline(conversation) -> list[TimelineItem]:
             PartType.NOTE: "note",
             PartType.BOT_MESSAGE: "bot",
         }.get(part.part_type, "activity")
+        if kind == "activity" and part.author_type == ActorType.WORKFLOW:
+            continue
         text = part.body if kind != "activity" else describe_part(part)
         buttons = tuple((part.details or {}).get("buttons", ())) if kind == "bot" else ()
         items.append(TimelineItem(kind, part.created_at, text, part.author_name, buttons))
-    logs = WorkflowLog.objects.filter(conversation=conversation, kind__in=TIMELINE_LOG_KINDS)
-    for log in logs.select_related("workflow").order_by("id"):
-        items.append(TimelineItem("workflow", log.created_at, workflow_words(log)))
-    items.sort(key=lambda item: item.when)
+    logs = WorkflowLog.objects.filter(conversation=conversation).select_related("workflow")
+    items += workflow_items(list(logs.order_by("id")))
+    items.sort(key=lambda item: item.when)  # stable: a run's line stays after its message
     return items
+
+
+def workflow_items(logs: list) -> list[TimelineItem]:
+    """The timeline lines of a conversation's workflow logs (in id order)."""
+    goes: dict = {}  # run id -> its current go: [event id, logs]
+    lines: list[tuple[str, list]] = []  # ("run" | "skips" | "workflow", logs), in order
+    skips_of_event: dict = {}
+    for log in logs:
+        if log.run_id is not None:
+            go = goes.get(log.run_id)
+            if go is None or log.kind in RUN_OPENERS or log.event_id != go[0]:
+                go = goes[log.run_id] = [log.event_id, []]
+                lines.append(("run", go[1]))
+            go[1].append(log)
+        elif log.kind in SKIP_KINDS:
+            group = skips_of_event.get(log.event_id) if log.event_id is not None else None
+            if group is None:
+                group = skips_of_event[log.event_id] = []
+                lines.append(("skips", group))
+            group.append(log)
+        else:
+            lines.append(("workflow", [log]))
+    return [line_item(kind, group) for kind, group in lines]
+
+
+# A record that opens a new go of its run (after a wait, or when a new run starts).
+RUN_OPENERS = (WorkflowLog.Kind.STARTED, WorkflowLog.Kind.RESUMED)
+SKIP_KINDS = (WorkflowLog.Kind.SKIPPED, WorkflowLog.Kind.NOT_MATCHED)
+
+
+def line_item(kind: str, logs: list) -> TimelineItem:
+    first = logs[0]
+    if kind == "run":
+        name = first.workflow.name if first.workflow else None
+        line = log_words.run_line(name, [(log.kind, log.details, log.message) for log in logs])
+        return TimelineItem(
+            "run",
+            first.created_at,
+            line.text,
+            author=line.name,
+            summary=line.summary,
+            steps=tuple(line.steps),
+            changed=line.changed,
+            key=f"run-{first.run_id}-{first.pk}",
+        )
+    if kind == "skips":
+        entries, names, count = [], [], 0
+        for log in logs:
+            details = log.details if isinstance(log.details, dict) else {}
+            if log.kind == WorkflowLog.Kind.NOT_MATCHED and "workflows" in details:
+                listed = [e for e in details["workflows"] if isinstance(e, dict)]
+                total = details.get("count", len(listed))
+                count += total
+                for entry in listed:
+                    names.append(entry.get("name", ""))
+                    entries.append(log_words.skip_entry_words(entry.get("name", ""), entry))
+                if total > len(listed):
+                    entries.append(log_words.not_listed_words(total - len(listed)))
+            elif log.kind == WorkflowLog.Kind.SKIPPED and "rule" in details and log.workflow:
+                count += 1
+                names.append(log.workflow.name)
+                entries.append(log_words.skip_entry_words(log.workflow.name, details))
+            else:  # saved before records: its sentence as the timeline said it then
+                count += 1
+                entries.append(workflow_words(log))
+        summary = log_words.skipped_line(count, names)
+        return TimelineItem(
+            "skips",
+            first.created_at,
+            summary,
+            summary=summary,
+            steps=tuple(entries),
+            changed=False,
+            key=f"skips-{first.pk}",
+        )
+    return TimelineItem("workflow", first.created_at, workflow_words(first), changed=False)
 
 
 def workflow_words(log: WorkflowLog) -> str:

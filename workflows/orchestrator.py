@@ -93,6 +93,10 @@ class ConversationProcessor:
         self.logs = []
         # Runs advanced or ended, answers stored: what may have written events.
         self.changes = 0
+        # The conversation's held-back writes while `run` goes (a step changed something
+        # when they grew), and the record of the step just done, for its log line.
+        self.batch = None
+        self.step_done = None
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -105,9 +109,13 @@ class ConversationProcessor:
         (one UPDATE, one INSERT of parts, one of events) at the end of each round, before
         the next round reads the events, and whenever something reads them sooner."""
         with services.conversation_writes_batched(self.conversation) as batch:
-            handled = self.rounds(batch)
-            batch.flush()
-            self.flush_runs()
+            self.batch = batch
+            try:
+                handled = self.rounds(batch)
+                batch.flush()
+                self.flush_runs()
+            finally:
+                self.batch = None
         self.flush_logs()
         self.flush_timers()
         return handled
@@ -479,11 +487,24 @@ class ConversationProcessor:
         return set(services.conversation_tags(self.conversation))
 
     def perform(self, run_state: RunState, workflow, step) -> str:
+        written = self.writes()
         if step.type == "handover":
-            return self.hand_over(workflow, step)
-        message = step_actions.perform(self.conversation, step, self.acting(workflow), self.now)
-        self._facts = None
+            message = self.hand_over(workflow, step)
+        else:
+            message = step_actions.perform(self.conversation, step, self.acting(workflow), self.now)
+            self._facts = None
+        # The step's record for its log line (`log` adds it): what it did, and whether it
+        # changed anything (a change writes a part; a tag already there writes none).
+        self.step_done = {
+            **step_actions.done_record(self.conversation, step),
+            "changed": self.writes() > written,
+        }
         return message
+
+    def writes(self) -> int:
+        """Parts and events written or queued so far in this round."""
+        batch = self.batch
+        return len(batch.records) + len(batch.written) if batch is not None else 0
 
     def hand_over(self, workflow, step) -> str:
         """Leave the bot inbox; apply held-back assignments in the order recorded, then the
@@ -513,6 +534,7 @@ class ConversationProcessor:
             created_at=self.now,
         )
         target = step_actions.describe_assignment(assignee, team)
+        self.step_done = {"type": "assign", **step_actions.assignment_record(assignee, team)}
         return f"Assignment to {target} deferred until the bot finishes"
 
     def log(
@@ -522,6 +544,9 @@ class ConversationProcessor:
         the catalog (an archived one whose run ends)."""
         if run is not None and not isinstance(run, WorkflowRun):
             run = self.current_run
+        if kind in (Kind.STEP, Kind.DEFERRED) and self.step_done is not None:
+            details = {**(details or {}), **self.step_done}
+            self.step_done = None
         # (workflow, run, event, kind, message, details, created_at): see flush_logs.
         self.logs.append(
             (

@@ -62,6 +62,40 @@ def describe_assignment(assignee, team) -> str:
     )
 
 
+def assignment_record(assignee, team) -> dict:
+    """Who a step assigned to, as plain data for its log record."""
+    return {
+        "assignee": assignee.display_name if assignee is not None else None,
+        "team": team.name if team is not None else None,
+    }
+
+
+def done_record(conversation: Conversation, step: Step) -> dict:
+    """What a step did, as plain data for its log record (workflows/log_words.py says it):
+    the step's type and what it names, read from the conversation where the step chose
+    (a round-robin teammate, a snooze's end)."""
+    args, kind = step.args, step.type
+    record: dict = {"type": kind}
+    if kind in ("add_tag", "remove_tag"):
+        record["tag"] = args["tag"]
+    elif kind in ("assign", "handover"):
+        if kind == "assign" or args.get("teammate") or args.get("team"):
+            record.update(assignment_record(conversation.assignee, conversation.team))
+    elif kind == "snooze" and conversation.snoozed_until is not None:
+        record["until"] = conversation.snoozed_until.isoformat()
+    elif kind == "set_priority":
+        record["priority"] = bool(args["priority"])
+    elif kind == "apply_sla":
+        record["sla"] = conversation.sla_policy.name if conversation.sla_policy else args["sla"]
+    elif kind == "set_data":
+        record.update(key=args["key"], value=args["value"])
+    elif kind == "reply_buttons":
+        record["labels"] = [label for label, _ in step.paths]
+    elif kind == "collect_data":
+        record["attribute"] = args["attribute"]
+    return record
+
+
 # The action of each step type the registry declares (workflows/engine/steps.py), by
 # name: action(conversation, step, common, now) -> what was done, in words. Flow steps
 # (branches, apply rules, wait, run workflow) are carried out by the executor itself.

@@ -135,11 +135,9 @@ def test_the_conversation_shows_messages_notes_and_workflow_activity_in_words(lo
     body = logged_in.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
 
     assert "About my project" in body and "Internal remark" in body and "Hi from A" in body
-    assert "Workflow &quot;Support routing&quot; tagged this conversation Projects" in body
-    assert (
-        "Workflow &quot;B&quot; did not start: lower priority than &quot;A&quot;, which started"
-        in body
-    )
+    assert '<strong class="entry-name">Support routing</strong>: tagged Projects' in body
+    assert "Workflow &quot;B&quot; did not start" in body
+    assert "<li>&quot;B&quot;: lower priority than &quot;A&quot;, which started</li>" in body
     assert 'data-kind="note"' in body and 'data-kind="bot"' in body
 
 
@@ -153,7 +151,10 @@ def test_a_deferred_assignment_is_explained_in_the_timeline(logged_in, support_t
 
     body = logged_in.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
 
-    assert "Assignment to &quot;Support&quot; deferred until the bot finishes" in body
+    assert (
+        '<strong class="entry-name">Route</strong>: assignment to Support held until the bot '
+        "finished" in body
+    )
 
 
 def test_reply_note_and_every_action_go_through_the_services(logged_in, teammate, support_team):

@@ -68,7 +68,7 @@ def test_it_hides_an_archived_workflow_from_lists_and_reads_but_keeps_its_runs_a
     assert listed.status_code == 200
     assert [r["id"] for r in listed.json()["results"]] == [run.pk]
     assert WorkflowLog.objects.filter(workflow=tagger).count() == logs_before
-    assert any('Workflow "Tagger" started' in item.text for item in timeline(conversation))
+    assert "Tagger: tagged Tagger" in [item.text for item in timeline(conversation)]
 
 
 def test_an_archived_workflow_starts_no_run():

@@ -116,10 +116,13 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         for number, (when, _) in enumerate(step.paths):
             if when.evaluate(facts):
                 run.cursor.append(frame(current["workflow"], here + [number]))
-                port.log(run, workflow, "branch", f"Branch {number + 1} matched")
+                said = f"Branch {number + 1} matched"
+                port.log(run, workflow, "branch", said, {"branch": number})
                 return None
         run.cursor.append(frame(current["workflow"], here + ["else"]))
-        port.log(run, workflow, "branch", "No branch matched: took the else path")
+        port.log(
+            run, workflow, "branch", "No branch matched: took the else path", {"branch": "else"}
+        )
         return None
     if kind == "apply_rules":
         facts = port.facts()
@@ -137,7 +140,13 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         if target is None:
             raise StepFailed(f'no reusable workflow named "{step.args["workflow"]}"')
         run.cursor.append(frame(target.id, []))
-        port.log(run, workflow, "step", f'Continued in "{target.name}"')
+        port.log(
+            run,
+            workflow,
+            "step",
+            f'Continued in "{target.name}"',
+            {"type": kind, "workflow": target.name},
+        )
         return None
     if kind == "wait":
         until_reply = step.args.get("until_reply")
@@ -147,12 +156,16 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         )
         if until_reply == "any":
             words += " or until someone replies"
-        port.log(run, workflow, "waiting", words)
+        resume_at = port.now + duration
+        port.log(
+            run,
+            workflow,
+            "waiting",
+            words,
+            {"cause": "wait", "until": resume_at.isoformat(), "until_reply": until_reply},
+        )
         return Outcome(
-            WAITING,
-            waiting_for="timer",
-            wait={"until_reply": until_reply},
-            resume_at=port.now + duration,
+            WAITING, waiting_for="timer", wait={"until_reply": until_reply}, resume_at=resume_at
         )
     if kind == "assign" and not run.is_customer_facing and port.bot_busy():
         port.log(run, workflow, "deferred", port.defer_assignment(run, workflow, step))
