@@ -273,10 +273,13 @@ class FragmentView(AdminRequiredMixin, View):
         action = data.get("action", "")
         prefix = data.get("fragment", "")
         problem = form_totals_problem(data)
+        match = ACTION.match(action)
+        if not action.startswith("refresh") and not (
+            match and (match.group(2) + "-").startswith(f"{prefix}-")
+        ):
+            problem = problem or TEMPLATE_GONE  # an edit of another part than the one asked
         if problem is None:
-            if action.startswith("refresh"):
-                pass  # a changed attribute, operator or step type: redraw only
-            else:
+            if not action.startswith("refresh"):  # refresh: a changed attribute or type
                 apply_action(data, action)
             problem = form_totals_problem(data)
         if problem is None:
