@@ -150,8 +150,8 @@ def value_options(attribute: str, known: dict) -> list | None:
         "conversation.channel": "channel",
         "message.author_type": "author_type",
     }.get(attribute)
-    if source is None or source not in known:
-        return None
+    if source is None or not known.get(source):
+        return None  # nothing known yet (no plans in the data): typed in a text box
     return [item if isinstance(item, tuple) else (item, item) for item in known[source]]
 
 

@@ -64,6 +64,10 @@ document.addEventListener("DOMContentLoaded", () => {
       event.detail.isError = false;
     }
   });
+  // Counts finished redraws (the browser tests wait on it).
+  document.body.addEventListener("htmx:afterSettle", () => {
+    form.dataset.redraws = String(Number(form.dataset.redraws || 0) + 1);
+  });
   document.body.addEventListener("htmx:afterSwap", (event) => {
     const messages = document.getElementById("builder-messages");
     if (event.detail.target !== messages) messages.replaceChildren();
