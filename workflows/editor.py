@@ -12,8 +12,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from conversations import validation
-from workflows.engine import steps
 from workflows import vocabulary
+from workflows.engine import steps
 from workflows.engine.rules import (
     ALL_OPERATORS,
     ATTRIBUTE_TYPES,

@@ -58,9 +58,7 @@ class RuleForm(forms.Form):
     position = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
     attribute = forms.CharField(max_length=120, required=False)
     operator = forms.ChoiceField(choices=OPERATOR_CHOICES)
-    value = forms.CharField(
-        required=False, max_length=MAX_TYPED_VALUE_LENGTH, widget=JoinedValues
-    )
+    value = forms.CharField(required=False, max_length=MAX_TYPED_VALUE_LENGTH, widget=JoinedValues)
 
 
 class GroupForm(forms.Form):

@@ -12,8 +12,16 @@ from django.urls import reverse
 from django.views import View
 
 from conversations import validation
-from conversations.models import ActorType, Company, Contact, Conversation, SlaPolicy, Tag, Team
-from conversations.models import Teammate
+from conversations.models import (
+    ActorType,
+    Company,
+    Contact,
+    Conversation,
+    SlaPolicy,
+    Tag,
+    Team,
+    Teammate,
+)
 from workflows import services, vocabulary
 from workflows.builder_templates import TEMPLATES
 from workflows.editor import (
@@ -49,12 +57,16 @@ def custom_attribute_keys() -> list[str]:
     """Custom attribute names found in the data (contacts', companies', conversations'),
     bounded: the picker offers them beside the declared attributes."""
     names = []
-    for model, group in ((Contact, "contact"), (Company, "company"), (Conversation, "conversation")):
+    for model, group in (
+        (Contact, "contact"),
+        (Company, "company"),
+        (Conversation, "conversation"),
+    ):
         table = model._meta.db_table
         with connection.cursor() as cursor:
             # Keys of at most the newest 5,000 rows: a bounded read however large the table.
             cursor.execute(
-                f"SELECT DISTINCT k FROM (SELECT custom_attributes FROM {table} "  # noqa: S608
+                f"SELECT DISTINCT k FROM (SELECT custom_attributes FROM {table} "
                 "WHERE custom_attributes <> '{}'::jsonb ORDER BY id DESC LIMIT 5000) AS recent, "
                 "LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(custom_attributes) = 'object' "
                 "THEN custom_attributes ELSE '{}'::jsonb END) AS k ORDER BY k LIMIT %s",

@@ -162,7 +162,7 @@ def attribute_label(attribute) -> str:
         return ATTRIBUTE_WORDS[attribute]
     group, _, rest = attribute.partition(".")
     if rest.startswith("custom.") and group in ATTRIBUTE_GROUP_WORDS:
-        return f"{ATTRIBUTE_GROUP_WORDS[group]} {rest[len('custom.'):]}"
+        return f"{ATTRIBUTE_GROUP_WORDS[group]} {rest[len('custom.') :]}"
     return attribute
 
 

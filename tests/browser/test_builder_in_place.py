@@ -75,7 +75,9 @@ def test_the_seed_example_is_built_without_a_page_load_and_the_scroll_kept(
     page.select_option("[name=a-r-0-value]", "Pro")
     rule = add_rule(page, "a", "contact.monthly_spend", "gt")
     # A number's operators only, and a number box.
-    operators = page.eval_on_selector_all(f"[name={rule}-operator] option", "os => os.map(o => o.value)")
+    operators = page.eval_on_selector_all(
+        f"[name={rule}-operator] option", "os => os.map(o => o.value)"
+    )
     assert "contains" not in operators and "gt" in operators
     assert page.get_attribute(f"[name={rule}-value]", "type") == "number"
     page.fill(f"[name={rule}-value]", "500")
@@ -167,3 +169,30 @@ def test_an_error_summary_links_to_the_field_in_words(login_as, live_server, adm
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, "builder-error-summary")
+
+
+def test_groups_are_made_inside_groups_and_removed_in_place(login_as, live_server, admin_user):
+    page = login_as(admin_user)
+    page.goto(f"{live_server.url}/workflows/new/?blank=1")
+    navigations = []
+    page.on(
+        "framenavigated",
+        lambda frame: navigations.append(frame.url) if frame == page.main_frame else None,
+    )
+    add_rule(page, "a", "conversation.priority", "is", "true")
+    click(page, "button[value='add:a-g']")
+    page.select_option("[name=a-g-0-match]", "any")
+    add_rule(page, "a-g-0", "time.weekday", "is", "saturday")
+    add_rule(page, "a-g-0", "contact.created_at", "more_than_days_ago", "30", fill=True)
+    click(page, "button[value='add:a-g-0-g']")
+    add_rule(page, "a-g-0-g-0", "time.office_hours", "is", "false")
+    assert page.get_attribute("[name=a-g-0-r-1-value]", "type") == "number"
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(page, "builder-nested-groups")
+
+    click(page, "button[value='remove:a-g-0-g-0']")
+
+    assert not page.locator("#frag-a-g-0-g-0").is_visible()
+    assert page.locator("#frag-a-g-0").is_visible()
+    assert navigations == []

@@ -119,7 +119,9 @@ def test_plans_tags_weekdays_and_yes_no_are_chosen_from_a_list(admin_client):
 
 def test_several_chosen_plans_are_saved_as_a_list(admin_client):
     ContactFactory(plan="Pro")
-    document = workflow_document([{"attribute": "contact.plan", "operator": "in", "value": ["Pro"]}])
+    document = workflow_document(
+        [{"attribute": "contact.plan", "operator": "in", "value": ["Pro"]}]
+    )
     data = post_data_for(document, action="save")
     data["a-r-0-value"] = ["Pro", "Team"]  # a multiple select posts one key per choice
 
@@ -201,7 +203,13 @@ def test_an_apply_rules_entry_is_added_inside_its_step(admin_client):
         {"fragment": "<script>"},
         {"action": "add:nowhere"},
     ],
-    ids=["count-not-a-number", "count-too-large", "fragment-gone", "fragment-hostile", "odd-action"],
+    ids=[
+        "count-not-a-number",
+        "count-too-large",
+        "fragment-gone",
+        "fragment-hostile",
+        "odd-action",
+    ],
 )
 def test_bad_input_is_a_message_never_a_500(admin_client, overrides):
     data = post_data_for(workflow_document(), action="add:a-r", fragment="a")
