@@ -54,8 +54,7 @@ OPERATOR_WORDS = {
 MATCH_WORDS = {"all": "all of", "any": "any of"}
 STATUS_WORDS = {"draft": "Draft", "live": "Live", "paused": "Paused"}
 FREQUENCY_WORDS = {"once": "once", "every_time": "every time"}
-# Attributes keep their document names on every page (`contact.plan`): the builder
-# suggests them as typed (workflows.forms.ATTRIBUTE_SUGGESTIONS, from the engine's list).
+# Attribute words: ATTRIBUTE_WORDS below (the builder's picker).
 SLA_TARGET_WORDS = {
     "first_reply": "First reply",
     "next_reply": "Next reply",

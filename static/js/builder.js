@@ -86,6 +86,14 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
+  // Enter in a one-line field would post the whole form (a page load): it does nothing
+  // here; the "Update form" button is for browsers without JavaScript.
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches("input:not([type=submit]):not([type=button])")) {
+      event.preventDefault();
+    }
+  });
+  form.querySelectorAll("button[value=refresh]").forEach((button) => button.classList.add("hidden"));
   form.addEventListener("input", () => { unsaved = true; });
   form.addEventListener("change", () => { unsaved = true; });
   form.addEventListener("submit", () => { saving = true; });

@@ -196,3 +196,23 @@ def test_groups_are_made_inside_groups_and_removed_in_place(login_as, live_serve
     assert not page.locator("#frag-a-g-0-g-0").is_visible()
     assert page.locator("#frag-a-g-0").is_visible()
     assert navigations == []
+
+
+def test_a_step_that_becomes_branches_shows_them_in_place(login_as, live_server, admin_user):
+    page = login_as(admin_user)
+    page.goto(f"{live_server.url}/workflows/new/?blank=1")
+    navigations = []
+    page.on(
+        "framenavigated",
+        lambda frame: navigations.append(frame.url) if frame == page.main_frame else None,
+    )
+    add_step(page, "s", "add_tag")
+    page.fill("[name=s-0-tag]", "kept")
+    page.press("[name=s-0-tag]", "Enter")  # does not post the form
+
+    redraw(page, lambda: page.select_option("[name=s-0-type]", "branches"))
+    click(page, "button[value='add:s-0-p']")
+
+    assert page.locator("[data-path='s-0-p-0']").is_visible()
+    assert page.locator("[data-else='s-0-p-else']").is_visible()
+    assert navigations == []
