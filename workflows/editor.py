@@ -532,6 +532,8 @@ class WorkflowEditor:
                 # A rule's value, in the builder's words ("Monthly spend must be a number").
                 attribute = str(form["attribute"].value() or "")
                 messages = [vocabulary.value_problem_words(attribute, form.value_kind) + "."]
+            elif field == "attribute" and hasattr(form, "value_kind"):
+                messages = [vocabulary.CHOOSE_ATTRIBUTE + "."]
             for message in messages:
                 if form is None:
                     self.errors_not_placed.append(f"{place}: {message}")

@@ -216,3 +216,14 @@ def test_a_step_that_becomes_branches_shows_them_in_place(login_as, live_server,
     assert page.locator("[data-path='s-0-p-0']").is_visible()
     assert page.locator("[data-else='s-0-p-else']").is_visible()
     assert navigations == []
+
+
+def test_a_refused_edit_says_why_above_the_form(login_as, live_server, admin_user):
+    page = login_as(admin_user)
+    page.goto(f"{live_server.url}/workflows/new/?blank=1")
+    page.eval_on_selector("[name=a-r-TOTAL_FORMS]", "e => { e.value = 'lots'; }")
+
+    redraw(page, lambda: page.click("button[value='add:a-r']"))
+
+    assert "reload the page" in page.inner_text("#builder-messages")
+    assert page.locator("#frag-a").is_visible()

@@ -257,3 +257,17 @@ def test_a_wrong_value_is_summarised_at_the_top_in_words_with_a_link_to_the_fiel
     assert "Targeting, rule 1 (Monthly spend): Monthly spend must be a number." in summary
     assert "contact.monthly_spend" not in summary
     assert not Workflow.objects.exists()
+
+
+def test_a_rule_without_an_attribute_asks_for_one_in_words(admin_client):
+    document = workflow_document([{"attribute": "contact.plan", "operator": "is", "value": "Pro"}])
+    data = post_data_for(document, action="save")
+    data["a-r-0-attribute"] = ""
+
+    response = admin_client.post(reverse("workflows:new"), data)
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#id_a-r-0-attribute"' in body
+    assert f"{vocabulary.CHOOSE_ATTRIBUTE}." in body
+    assert "Unknown attribute" not in body
