@@ -12,8 +12,19 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from conversations import validation
+from workflows import vocabulary
 from workflows.engine import steps
-from workflows.engine.rules import BOOL, NUMBER, UNARY, attribute_type
+from workflows.engine.rules import (
+    ALL_OPERATORS,
+    ATTRIBUTE_TYPES,
+    BOOL,
+    DATE,
+    MAX_GROUP_DEPTH,
+    NUMBER,
+    OPERATORS,
+    UNARY,
+    attribute_type,
+)
 from workflows.forms import (
     MAX_FORMS_PER_FORMSET,
     PATH_STEP_TYPES,
@@ -104,81 +115,188 @@ def ensure_management(data, prefix: str) -> None:
 # --- rule groups ---------------------------------------------------------------------
 
 
-class RulesEditor:
-    """A rule group: all/any, rules, and nested groups one level down."""
+def value_kind(attribute: str, operator: str, known: dict | None = None) -> str:
+    """Which value widget a rule shows: none, number, days, date, bool, select, list, text."""
+    known = known or {}
+    kind = attribute_type(attribute) if attribute else None
+    if operator in UNARY:
+        return "none"
+    if operator in ("more_than_days_ago", "less_than_days_ago"):
+        return "days"
+    if operator in ("before", "after") or kind == DATE:
+        return "date"
+    if kind == BOOL:
+        return "bool"
+    if value_options(attribute, known) is not None:
+        return "select"
+    if operator in ("in", "not_in"):
+        return "list"
+    if kind == NUMBER or operator in ("gt", "gte", "lt", "lte"):
+        return "number"
+    return "text"
 
-    def __init__(self, prefix, data=None, document=None):
+
+def value_options(attribute: str, known: dict) -> list | None:
+    """The values a rule on this attribute can take, as (value, words), or None (typed)."""
+    if attribute == "time.weekday":
+        return list(vocabulary.WEEKDAY_WORDS.items())
+    source = {
+        "contact.plan": "plan",
+        "company.plan": "plan",
+        "conversation.tags": "tag",
+        "conversation.team": "team",
+        "conversation.assignee": "teammate",
+        "conversation.state": "state",
+        "conversation.channel": "channel",
+        "message.author_type": "author_type",
+    }.get(attribute)
+    if source is None or not known.get(source):
+        return None  # nothing known yet (no plans in the data): typed in a text box
+    return [item if isinstance(item, tuple) else (item, item) for item in known[source]]
+
+
+def attribute_options(current: str, known: dict) -> list:
+    """The picker's groups: [(group words, [(attribute, words), ...]), ...]."""
+    groups = {}
+    for name in ATTRIBUTE_TYPES:
+        group = vocabulary.ATTRIBUTE_GROUP_WORDS[name.partition(".")[0]]
+        groups.setdefault(group, []).append((name, vocabulary.attribute_label(name)))
+    custom = [(name, vocabulary.attribute_label(name)) for name in known.get("custom", [])]
+    listed = {name for options in groups.values() for name, _ in options}
+    listed |= {name for name, _ in custom}
+    if current and current not in listed:
+        custom.append((current, vocabulary.attribute_label(current)))
+    result = list(groups.items())
+    if custom:
+        result.append((vocabulary.CUSTOM_ATTRIBUTES_GROUP, custom))
+    return result
+
+
+def decorate_rule(form, known: dict) -> None:
+    """What the rule's row shows: the picker, the operators that fit, the value widget."""
+    attribute = str(form["attribute"].value() or "")
+    operator = str(form["operator"].value() or "is")
+    kind = attribute_type(attribute) if attribute else None
+    fitting = OPERATORS.get(kind, ALL_OPERATORS)
+    form.attribute_options = attribute_options(attribute, known)
+    form.operator_options = [
+        (op, words)
+        for op, words in vocabulary.OPERATOR_WORDS.items()
+        if op in ALL_OPERATORS and (op in fitting or op == operator)
+    ]
+    form.value_kind = value_kind(attribute, operator, known)
+    form.value_multiple = operator in ("in", "not_in")
+    text = str(form["value"].value() or "")
+    chosen = [part.strip() for part in text.split(",")] if form.value_multiple else [text]
+    chosen = [part for part in chosen if part]
+    options = value_options(attribute, known) or []
+    if form.value_kind == "bool":
+        options = list(vocabulary.YES_NO_WORDS.items())
+    options = list(options)
+    listed = {value for value, _ in options}
+    options += [(value, value) for value in chosen if value not in listed]
+    form.value_choices = [(value, words, value in chosen) for value, words in options]
+    form.value_date = text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", text) else text
+    form.attribute_words = vocabulary.attribute_label(attribute)
+    form.choose_attribute = vocabulary.CHOOSE_ATTRIBUTE
+
+
+def _position(form):
+    position = form.cleaned_data.get("position") if hasattr(form, "cleaned_data") else None
+    return (position is None, position or 0)
+
+
+class RulesEditor:
+    """A rule group: all/any, its rules, and its nested groups (each a RulesEditor under
+    the group form's prefix, whose own match is the group form's)."""
+
+    def __init__(self, prefix, data=None, document=None, known=None, match_form=None, depth=0):
         self.prefix = prefix
-        document = document or {"match": "all", "rules": []}
-        rules, groups = [], []
-        for member in document.get("rules", []):
+        self.depth = depth
+        self.parent_prefix = prefix.rpartition("-g-")[0] if match_form is not None else None
+        self.known = known or {}
+        document = document if isinstance(document, dict) else {"match": "all", "rules": []}
+        members = document.get("rules", [])
+        members = members if isinstance(members, list) else []
+        rules, groups, group_documents = [], [], []
+        for position, member in enumerate(members):
             if isinstance(member, dict) and "rules" in member:
-                number = len(groups) + 1
-                groups.append({"number": number, "match": member.get("match", "all")})
-                rules += [self._rule_initial(rule, number) for rule in member["rules"]]
+                groups.append({"position": position, "match": member.get("match", "all")})
+                group_documents.append(member)
             else:
-                rules.append(self._rule_initial(member, 0))
+                rules.append({**self._rule_initial(member), "position": position})
         ensure_management(data, f"{prefix}-r")
         ensure_management(data, f"{prefix}-g")
-        self.match = MatchForm(data, prefix=prefix, initial={"match": document.get("match", "all")})
+        self.own_match = match_form is None
+        self.match = match_form or MatchForm(
+            data, prefix=prefix, initial={"match": document.get("match", "all")}
+        )
         self.rules = RuleFormSet(data, prefix=f"{prefix}-r", initial=rules)
         self.groups = GroupFormSet(data, prefix=f"{prefix}-g", initial=groups)
+        self.can_nest = depth + 1 < MAX_GROUP_DEPTH
+        for form in self.rules.forms:
+            decorate_rule(form, self.known)
+        for index, form in enumerate(self.groups.forms):
+            inner = None
+            if data is None and index < len(group_documents):
+                inner = group_documents[index]
+            # Deeper than the engine allows: no editor (the validator names the group).
+            form.inner = (
+                RulesEditor(form.prefix, data, inner, self.known, form, depth + 1)
+                if self.can_nest
+                else None
+            )
 
     @staticmethod
-    def _rule_initial(rule, group):
+    def _rule_initial(rule):
         rule = rule if isinstance(rule, dict) else {}
         return {
-            "group": group,
             "attribute": rule.get("attribute", ""),
             "operator": rule.get("operator", "is"),
             "value": value_to_text(rule.get("value")),
         }
 
     def forms(self):
-        yield self.match
+        if self.own_match:
+            yield self.match
         yield self.rules
         yield self.groups
+        for form in self.groups.forms:
+            if form.inner is not None:
+                yield from form.inner.forms()
+
+    def editors(self):
+        """This editor and every nested one (to find a fragment by its prefix)."""
+        yield self
+        for form in self.groups.forms:
+            if form.inner is not None:
+                yield from form.inner.editors()
 
     def document(self, place: str, places: dict) -> dict:
         places[place] = self.match
-        live_rules = [f for f in self.rules.forms if not _deleted(f)]
-        group_matches = {
-            f.cleaned_data["number"]: f.cleaned_data["match"]
-            for f in self.groups.forms
-            if not _deleted(f) and f.cleaned_data.get("number")
-        }
-        members, nested = [], {}
-        for form in live_rules:
-            data = form.cleaned_data
-            group = data.get("group") or 0
-            rule = {
-                "attribute": data.get("attribute", ""),
-                "operator": data.get("operator", ""),
-                "value": text_to_value(
-                    data.get("value"), data.get("attribute"), data.get("operator")
-                ),
-            }
-            if group and group in group_matches:
-                if group not in nested:
-                    nested[group] = {"match": group_matches[group], "rules": []}
-                    members.append(nested[group])
-                nested[group]["rules"].append((rule, form))
-            else:
-                members.append((rule, form))
+        members = [(f, "rule") for f in self.rules.forms if not _deleted(f)]
+        members += [(f, "group") for f in self.groups.forms if not _deleted(f)]
+        members.sort(key=lambda member: _position(member[0]))  # stable: rules, then groups
         rules_doc = []
-        for index, member in enumerate(members):
+        for index, (form, kind) in enumerate(members):
             member_place = f"{place}.rules[{index}]"
-            if isinstance(member, dict):
-                places[member_place] = self.groups
-                inner = []
-                for inner_index, (rule, form) in enumerate(member["rules"]):
-                    places[f"{member_place}.rules[{inner_index}]"] = form
-                    inner.append(rule)
-                rules_doc.append({"match": member["match"], "rules": inner})
-            else:
-                rule, form = member
-                places[member_place] = form
-                rules_doc.append(rule)
+            places[member_place] = form
+            data = form.cleaned_data
+            if kind == "group":
+                if form.inner is None:
+                    rules_doc.append({"match": data.get("match", "all"), "rules": []})
+                else:
+                    rules_doc.append(form.inner.document(member_place, places))
+                continue
+            rules_doc.append(
+                {
+                    "attribute": data.get("attribute", ""),
+                    "operator": data.get("operator", ""),
+                    "value": text_to_value(
+                        data.get("value"), data.get("attribute"), data.get("operator")
+                    ),
+                }
+            )
         return {"match": self.match.cleaned_data.get("match", "all"), "rules": rules_doc}
 
 
@@ -279,6 +397,7 @@ class PathsEditor:
     """The branches, apply-rules entries or buttons of one step (and a branch's else)."""
 
     def __init__(self, prefix, kind, data=None, document=None, choices=None, depth=1):
+        self.prefix = prefix
         self.kind = kind
         document = document or {}
         self.spec = steps.step_type(kind).paths
@@ -297,7 +416,7 @@ class PathsEditor:
             entry = entries[index] if data is None else {}
             form.when = None
             if self.spec.kind == steps.RULE_PATHS:
-                form.when = RulesEditor(f"{form.prefix}-w", data, entry.get("when"))
+                form.when = RulesEditor(f"{form.prefix}-w", data, entry.get("when"), choices)
             form.steps = StepsEditor(
                 f"{form.prefix}-s", data, entry.get("steps", []), choices, depth
             )
@@ -359,7 +478,7 @@ class WorkflowEditor:
                 "frequency": document.get("frequency", "once"),
             },
         )
-        self.audience = RulesEditor("a", data, document.get("audience"))
+        self.audience = RulesEditor("a", data, document.get("audience"), choices)
         self.steps = StepsEditor("s", data, document.get("steps", []), choices)
         self.places: dict = {}
         self.errors_not_placed: list[str] = []
@@ -409,6 +528,12 @@ class WorkflowEditor:
                     self.form.add_error(field_of_option[place], message)
                 continue
             form, field = self._form_for(place)
+            if field == "value" and hasattr(form, "value_kind"):
+                # A rule's value, in the builder's words ("Monthly spend must be a number").
+                attribute = str(form["attribute"].value() or "")
+                messages = [vocabulary.value_problem_words(attribute, form.value_kind) + "."]
+            elif field == "attribute" and hasattr(form, "value_kind"):
+                messages = [vocabulary.CHOOSE_ATTRIBUTE + "."]
             for message in messages:
                 if form is None:
                     self.errors_not_placed.append(f"{place}: {message}")
@@ -436,6 +561,109 @@ class WorkflowEditor:
         if best in ("name", "status", "trigger", "frequency"):
             field = best
         return self.places[best], field
+
+
+# --- fragments and the error summary ---------------------------------------------------
+
+
+def fragments(editor: "WorkflowEditor"):
+    """Every part the builder redraws on its own, as (kind, part): rule groups, lists of
+    steps, lists of paths. Each part's `prefix` names it (its element is frag-PREFIX)."""
+    yield from (("rules", rules) for rules in editor.audience.editors())
+    yield from _step_fragments(editor.steps)
+
+
+def _step_fragments(steps_editor):
+    yield "steps", steps_editor
+    for form in steps_editor.formset.forms:
+        paths = form.paths
+        if paths is None:
+            continue
+        yield "paths", paths
+        for path in paths.formset.forms:
+            if path.when is not None:
+                yield from (("rules", rules) for rules in path.when.editors())
+            yield from _step_fragments(path.steps)
+        if paths.otherwise is not None:
+            yield from _step_fragments(paths.otherwise)
+
+
+def find_fragment(editor: "WorkflowEditor", prefix: str):
+    """The (kind, part) whose prefix is `prefix`, or (None, None)."""
+    for kind, part in fragments(editor):
+        if part.prefix == prefix:
+            return kind, part
+    return None, None
+
+
+def error_summary(editor: "WorkflowEditor") -> list[dict]:
+    """Each error once, in words, with the id of the field (or form) it belongs to:
+    [{"target": "id_a-r-0-value", "where": "Targeting, rule 1", "text": "..."}]."""
+    words = vocabulary.PLACE_WORDS
+    items = []
+
+    def add_form(form, where, labels=None):
+        if not form.is_bound or not form.errors:
+            return
+        for name, messages in form.errors.items():
+            if name == "__all__" or name not in form.fields:
+                target = f"form-{form.prefix}" if form.prefix else "workflow-editor"
+                label = ""
+            else:
+                target = form[name].id_for_label
+                label = (labels or {}).get(name, form.fields[name].label or name.capitalize())
+            for message in messages:
+                text = message if not label or message.startswith(label) else f"{label}: {message}"
+                items.append({"target": target, "where": where, "text": text})
+
+    def add_formset(formset, where):
+        for message in formset.non_form_errors() if formset.is_bound else []:
+            items.append({"target": f"frag-{formset.prefix}", "where": where, "text": message})
+
+    def live(formset):
+        return [f for f in formset.forms if not (f.is_bound and f.data.get(f"{f.prefix}-DELETE"))]
+
+    def add_rules(rules, where):
+        add_formset(rules.rules, where)
+        add_formset(rules.groups, where)
+        if rules.own_match:
+            add_form(rules.match, where)
+        for number, form in enumerate(live(rules.rules), 1):
+            add_form(
+                form,
+                f"{where}, {words['rule']} {number} ({form.attribute_words or '—'})",
+                {"value": form.attribute_words or "Value"},
+            )
+        for number, form in enumerate(live(rules.groups), 1):
+            add_form(form, f"{where}, {words['group']} {number}")
+            if form.inner is not None:
+                add_rules(form.inner, f"{where}, {words['group']} {number}")
+
+    def add_steps(steps_editor, where):
+        add_formset(steps_editor.formset, where or words["step"])
+        for form in live(steps_editor.formset):
+            place = f"{where}{words['step']} {form.number}"
+            add_form(form, place)
+            if form.paths is None:
+                continue
+            add_formset(form.paths.formset, place)
+            for number, path in enumerate(live(form.paths.formset), 1):
+                path_place = f"{place}, {form.paths.spec.path_label} {number}"
+                add_form(path, path_place)
+                if path.when is not None:
+                    add_rules(path.when, path_place)
+                add_steps(path.steps, f"{path_place}, ")
+            if form.paths.otherwise is not None:
+                add_steps(form.paths.otherwise, f"{place}, {words['else']}, ")
+
+    add_form(editor.form, words["trigger"])
+    add_rules(editor.audience, words["audience"])
+    add_steps(editor.steps, "")
+    items += [
+        {"target": "workflow-editor", "where": "", "text": message}
+        for message in editor.errors_not_placed
+    ]
+    return items
 
 
 def document_as_json(document: dict) -> str:

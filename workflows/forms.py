@@ -9,7 +9,7 @@ from django import forms
 from workflows import vocabulary
 from workflows.engine import steps
 from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
-from workflows.engine.rules import ALL_OPERATORS, ATTRIBUTE_TYPES
+from workflows.engine.rules import ALL_OPERATORS
 
 # The step types in the builder's order, and the fields each shows (the rest are hidden
 # by static/js/builder.js): both from the registry (workflows/engine/steps.py).
@@ -22,8 +22,6 @@ OPERATOR_CHOICES = [
 ]
 # A value typed in a text box (a rule's or a set-data step's): the engine bounds it again.
 MAX_TYPED_VALUE_LENGTH = 1000
-GROUP_CHOICES = [(0, "top level"), (1, "group 1"), (2, "group 2"), (3, "group 3")]
-ATTRIBUTE_SUGGESTIONS = sorted(ATTRIBUTE_TYPES) + ["contact.custom.", "conversation.custom."]
 
 
 class WorkflowForm(forms.Form):
@@ -43,16 +41,31 @@ class MatchForm(forms.Form):
     match = forms.ChoiceField(choices=MATCH_CHOICES, initial="all")
 
 
+class JoinedValues(forms.TextInput):
+    """A rule's value: one text box, or a multiple select (is any of, tags) whose chosen
+    values arrive as several keys of one name and are read as one comma-separated text."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            values = [value for value in data.getlist(name) if value != ""]
+            return ", ".join(values) if len(values) > 1 else (values[0] if values else "")
+        return data.get(name)
+
+
 class RuleForm(forms.Form):
-    group = forms.TypedChoiceField(choices=GROUP_CHOICES, coerce=int, initial=0)
+    # The member's place among its group's rules and groups (rules and nested groups are
+    # two formsets; this keeps the document's order). New members have none: they go last.
+    position = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
     attribute = forms.CharField(max_length=120, required=False)
     operator = forms.ChoiceField(choices=OPERATOR_CHOICES)
-    value = forms.CharField(required=False, max_length=MAX_TYPED_VALUE_LENGTH)
+    value = forms.CharField(required=False, max_length=MAX_TYPED_VALUE_LENGTH, widget=JoinedValues)
 
 
 class GroupForm(forms.Form):
-    number = forms.TypedChoiceField(choices=GROUP_CHOICES[1:], coerce=int)
-    match = forms.ChoiceField(choices=MATCH_CHOICES)
+    """A nested group: its match; its rules and groups are formsets under its prefix."""
+
+    position = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
+    match = forms.ChoiceField(choices=MATCH_CHOICES, initial="all")
 
 
 def _form_field(spec: steps.Field) -> forms.Field:

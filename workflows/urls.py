@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.WorkflowListView.as_view(), name="list"),
     path("reorder/", views.WorkflowReorderView.as_view(), name="reorder"),
     path("new/", views_editor.WorkflowCreateView.as_view(), name="new"),
+    path("builder/fragment/", views_editor.FragmentView.as_view(), name="fragment"),
     path("<int:pk>/edit/", views_editor.WorkflowEditView.as_view(), name="edit"),
     path("<int:pk>/status/", views.WorkflowStatusView.as_view(), name="status"),
     path("<int:pk>/duplicate/", views.WorkflowDuplicateView.as_view(), name="duplicate"),

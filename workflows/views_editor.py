@@ -3,17 +3,36 @@
 import re
 
 from django.contrib import messages
+from django.db import connection
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 from django.views import View
 
 from conversations import validation
-from conversations.models import SlaPolicy, Team, Teammate
-from workflows import services
+from conversations.models import (
+    ActorType,
+    Company,
+    Contact,
+    Conversation,
+    SlaPolicy,
+    Tag,
+    Team,
+    Teammate,
+)
+from workflows import services, vocabulary
 from workflows.builder_templates import TEMPLATES
-from workflows.editor import WorkflowEditor, document_as_json, form_totals_problem
+from workflows.editor import (
+    WorkflowEditor,
+    document_as_json,
+    error_summary,
+    find_fragment,
+    form_totals_problem,
+)
 from workflows.engine.errors import DefinitionError
 from workflows.forms import (
-    ATTRIBUTE_SUGGESTIONS,
     MAX_FORMS_PER_FORMSET,
     PATH_STEP_TYPES,
     STEP_FIELDS,
@@ -27,8 +46,53 @@ ACTION = re.compile(r"^(add|remove|up|down):([\w-]+?)(?::(\w+))?$")
 MAX_FORMS_PER_SET = MAX_FORMS_PER_FORMSET
 
 
+# Known values the rule picker offers: at most this many of each (plans, tags, keys).
+MAX_KNOWN_VALUES = 200
+MAX_CUSTOM_KEYS = 50
+# The other helper's live preview (diagram and outline), drawn beside the form when present.
+PREVIEW_TEMPLATE = "workflows/_preview.html"
+
+
+def custom_attribute_keys() -> list[str]:
+    """Custom attribute names found in the data (contacts', companies', conversations'),
+    bounded: the picker offers them beside the declared attributes."""
+    names = []
+    for model, group in (
+        (Contact, "contact"),
+        (Company, "company"),
+        (Conversation, "conversation"),
+    ):
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            # Keys of at most the newest 5,000 rows: a bounded read however large the table.
+            cursor.execute(
+                f"SELECT DISTINCT k FROM (SELECT custom_attributes FROM {table} "
+                "WHERE custom_attributes <> '{}'::jsonb ORDER BY id DESC LIMIT 5000) AS recent, "
+                "LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(custom_attributes) = 'object' "
+                "THEN custom_attributes ELSE '{}'::jsonb END) AS k ORDER BY k LIMIT %s",
+                [MAX_CUSTOM_KEYS],
+            )
+            names += [f"{group}.custom.{key}" for (key,) in cursor.fetchall() if "." not in key]
+    return names
+
+
+def _distinct(queryset, field) -> list[str]:
+    values = queryset.exclude(**{field: ""}).values_list(field, flat=True).distinct()
+    return list(values.order_by(field)[:MAX_KNOWN_VALUES])
+
+
 def builder_choices() -> dict:
+    plans = sorted(
+        set(_distinct(Contact.objects, "plan")) | set(_distinct(Company.objects, "plan")),
+        key=str.lower,
+    )
     return {
+        "plan": plans,
+        "tag": _distinct(Tag.objects, "name"),
+        "state": [(value, label) for value, label in Conversation.State.choices],
+        "channel": [(value, label) for value, label in Conversation.Channel.choices],
+        "author_type": [(value, label) for value, label in ActorType.choices],
+        "custom": custom_attribute_keys(),
         "teammate": list(
             Teammate.objects.filter(is_active=True).values_list("username", flat=True)
         ),
@@ -56,11 +120,9 @@ def apply_action(data, action: str) -> None:
         for key in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
             data.setdefault(f"{prefix}-{key}", "0" if key != "MAX_NUM_FORMS" else "1000")
         data[total_key] = str(total + 1)
-        if prefix.endswith("-r"):  # a rule: starts as "is", at the top level
+        if prefix.endswith("-r"):  # a rule: starts as "is"
             data.setdefault(f"{prefix}-{total}-operator", "is")
-            data.setdefault(f"{prefix}-{total}-group", "0")
-        elif prefix.endswith("-g"):  # a nested group: the next free number
-            data.setdefault(f"{prefix}-{total}-number", str(min(total + 1, 3)))
+        elif prefix.endswith("-g"):  # a nested group: "all of", empty
             data.setdefault(f"{prefix}-{total}-match", "all")
         elif kind:
             data[f"{prefix}-{total}-type"] = kind
@@ -112,7 +174,10 @@ class EditorView(View):
             "outline": outline(workflow.document()) if workflow else None,
             "document_json": document_as_json(workflow.document()) if workflow else None,
             "can_edit": self.request.user.is_workspace_admin,
-            "attribute_suggestions": ATTRIBUTE_SUGGESTIONS,
+            "fragment_url": reverse("workflows:fragment"),
+            "error_summary": error_summary(editor) if status != 200 else [],
+            "summary_title": vocabulary.ERROR_SUMMARY_TITLE,
+            "preview_template": preview_template(),
         }
 
     def post(self, request, pk=None):
@@ -130,7 +195,9 @@ class EditorView(View):
             document = workflow.document() if workflow else None
             editor = WorkflowEditor(document=document, choices=builder_choices())
             editor.errors_not_placed.append(problem)
-            return render(request, self.template_name, self.context(editor, workflow), status=400)
+            return render(
+                request, self.template_name, self.context(editor, workflow, 400), status=400
+            )
         editor = None
         if action != "save":
             editor = WorkflowEditor(data=data, choices=builder_choices())
@@ -148,7 +215,7 @@ class EditorView(View):
             else:
                 messages.success(request, f'Saved "{workflow.name}".')
                 return redirect("workflows:edit", pk=workflow.pk)
-        return render(request, self.template_name, self.context(editor, workflow), status=400)
+        return render(request, self.template_name, self.context(editor, workflow, 400), status=400)
 
 
 class WorkflowCreateView(AdminRequiredMixin, EditorView):
@@ -171,3 +238,85 @@ class WorkflowEditView(TeammateRequiredMixin, EditorView):
         workflow = self.workflow()
         editor = WorkflowEditor(document=workflow.document(), choices=builder_choices())
         return render(request, self.template_name, self.context(editor, workflow))
+
+
+def preview_template() -> str | None:
+    try:
+        get_template(PREVIEW_TEMPLATE)
+    except TemplateDoesNotExist:
+        return None
+    return PREVIEW_TEMPLATE
+
+
+FRAGMENT_TEMPLATES = {
+    "rules": ("workflows/_rules.html", "R"),
+    "steps": ("workflows/_steps.html", "S"),
+    "paths": ("workflows/_paths.html", "P"),
+}
+
+
+def focus_after(action: str, data) -> str:
+    """A CSS selector for what should have the focus once the fragment is back: the new
+    form's first field, the list's add button after a remove, the moved form's button."""
+    match = ACTION.match(action or "")
+    if action.startswith("refresh:"):
+        name = action[len("refresh:") :]
+        return f'[name="{name}"]' if re.fullmatch(r"[\w-]+", name) else ""
+    if not match:
+        return ""
+    verb, prefix, _ = match.groups()
+    if verb == "add":
+        index = _int(data.get(f"{prefix}-TOTAL_FORMS")) - 1
+        return f'[data-form="{prefix}-{index}"]'
+    formset, _, index = prefix.rpartition("-")
+    if verb == "remove":
+        return f'[data-add="{formset}"]'
+    other = _int(index) + (-1 if verb == "up" else 1)
+    return f'button[value="{verb}:{formset}-{other}"]'
+
+
+class FragmentView(AdminRequiredMixin, View):
+    """A structural edit without a page load: the whole form is posted with the action
+    and the prefix of the part to redraw; the answer is that part alone (rule group,
+    list of steps or list of paths), its management counts updated. Nothing is saved."""
+
+    def post(self, request):
+        data = request.POST.copy()
+        action = data.get("action", "")
+        prefix = data.get("fragment", "")
+        problem = form_totals_problem(data)
+        match = ACTION.match(action)
+        if not action.startswith("refresh") and not (
+            match and (match.group(2) + "-").startswith(f"{prefix}-")
+        ):
+            problem = problem or TEMPLATE_GONE  # an edit of another part than the one asked
+        if problem is None:
+            if not action.startswith("refresh"):  # refresh: a changed attribute or type
+                apply_action(data, action)
+            problem = form_totals_problem(data)
+        if problem is None:
+            editor = WorkflowEditor(data=data, choices=builder_choices())
+            kind, part = find_fragment(editor, prefix)
+            if kind is None:
+                problem = TEMPLATE_GONE
+        if problem is not None:
+            response = HttpResponse(
+                render_to_string("workflows/_fragment_error.html", {"message": problem}),
+                status=400,
+            )
+            response["HX-Retarget"] = "#builder-messages"
+            response["HX-Reswap"] = "innerHTML"
+            return response
+        template, name = FRAGMENT_TEMPLATES[kind]
+        context = {
+            name: part,
+            "step_types": STEP_TYPES,
+            "fragment_url": reverse("workflows:fragment"),
+            "nested": prefix != "s",
+        }
+        response = render(request, template, context)
+        response["X-Builder-Focus"] = focus_after(action, data)
+        return response
+
+
+TEMPLATE_GONE = "This part of the form is no longer on the page; reload the page."

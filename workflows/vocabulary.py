@@ -54,8 +54,7 @@ OPERATOR_WORDS = {
 MATCH_WORDS = {"all": "all of", "any": "any of"}
 STATUS_WORDS = {"draft": "Draft", "live": "Live", "paused": "Paused"}
 FREQUENCY_WORDS = {"once": "once", "every_time": "every time"}
-# Attributes keep their document names on every page (`contact.plan`): the builder
-# suggests them as typed (workflows.forms.ATTRIBUTE_SUGGESTIONS, from the engine's list).
+# Attribute words: ATTRIBUTE_WORDS below (the builder's picker).
 SLA_TARGET_WORDS = {
     "first_reply": "First reply",
     "next_reply": "Next reply",
@@ -85,3 +84,88 @@ def trigger_options_words(trigger, options: dict) -> str:
 def rule_words(attribute, operator, value_text: str = "") -> str:
     """One rule as the outline and the test run say it: `contact.plan is any of pro, team`."""
     return f"{attribute} {operator_words(operator)} {value_text}".strip()
+
+
+# --- Builder: attribute picker, value widgets and error words (added for issue 13) -----
+# The engine declares each attribute's type (workflows.engine.rules.ATTRIBUTE_TYPES);
+# these are the words for them. The picker's group is the name's first part.
+ATTRIBUTE_GROUP_WORDS = {
+    "contact": "Contact",
+    "company": "Company",
+    "conversation": "Conversation",
+    "message": "Message",
+    "time": "Time",
+}
+ATTRIBUTE_WORDS = {
+    "contact.name": "Name",
+    "contact.email": "Email",
+    "contact.role": "Role",
+    "contact.plan": "Plan",
+    "contact.monthly_spend": "Monthly spend",
+    "contact.created_at": "Signed up",
+    "company.name": "Company name",
+    "company.plan": "Company plan",
+    "company.monthly_spend": "Company monthly spend",
+    "company.size": "Company size",
+    "conversation.state": "State",
+    "conversation.assignee": "Assigned teammate",
+    "conversation.team": "Assigned team",
+    "conversation.tags": "Tags",
+    "conversation.priority": "Priority",
+    "conversation.channel": "Channel",
+    "conversation.in_bot_inbox": "In the bot inbox",
+    "conversation.created_at": "Started",
+    "message.body": "Message text",
+    "message.author_type": "Message author",
+    "time.office_hours": "Within office hours",
+    "time.weekday": "Day of the week",
+}
+CUSTOM_ATTRIBUTES_GROUP = "Custom attributes"
+CHOOSE_ATTRIBUTE = "Choose an attribute"
+YES_NO_WORDS = {"true": "yes", "false": "no"}
+WEEKDAY_WORDS = {
+    "monday": "Monday",
+    "tuesday": "Tuesday",
+    "wednesday": "Wednesday",
+    "thursday": "Thursday",
+    "friday": "Friday",
+    "saturday": "Saturday",
+    "sunday": "Sunday",
+}
+# What a rule's value must be, by the value widget the builder shows (editor.value_kind).
+VALUE_KIND_WORDS = {
+    "number": "a number",
+    "days": "a whole number of days",
+    "date": "a date",
+    "bool": "yes or no",
+    "weekday": "a day of the week",
+    "list": "one or more values",
+    "text": "filled in",
+}
+# The builder's words for places in a workflow (the error summary).
+PLACE_WORDS = {
+    "trigger": "Trigger",
+    "audience": "Targeting",
+    "rule": "rule",
+    "group": "group",
+    "step": "Step",
+    "else": "Else",
+}
+ERROR_SUMMARY_TITLE = "Fix these before saving:"
+
+
+def attribute_label(attribute) -> str:
+    """`contact.monthly_spend` → "Monthly spend"; a custom one → its key, as typed."""
+    attribute = str(attribute or "")
+    if attribute in ATTRIBUTE_WORDS:
+        return ATTRIBUTE_WORDS[attribute]
+    group, _, rest = attribute.partition(".")
+    if rest.startswith("custom.") and group in ATTRIBUTE_GROUP_WORDS:
+        return f"{ATTRIBUTE_GROUP_WORDS[group]} {rest[len('custom.') :]}"
+    return attribute
+
+
+def value_problem_words(attribute, value_kind) -> str:
+    """A rule's value that does not fit: "Monthly spend must be a number"."""
+    expected = VALUE_KIND_WORDS.get(value_kind, VALUE_KIND_WORDS["text"])
+    return f"{attribute_label(attribute) or 'The value'} must be {expected}"

@@ -325,7 +325,6 @@ def test_the_messenger_inbox_and_builder_forms_survive_hostile_input(world, clie
                 "a-r-0-attribute": "contact.plan",
                 "a-r-0-operator": "is",
                 "a-r-0-value": "Pro",
-                "a-r-0-group": "0",
                 "a-g-TOTAL_FORMS": "0",
                 "a-g-INITIAL_FORMS": "0",
                 "s-TOTAL_FORMS": "1",

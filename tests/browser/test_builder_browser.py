@@ -18,9 +18,30 @@ def submit(page, selector):
         page.click(selector)
 
 
+def redraw(page, act):
+    """Do `act` (a structural edit) and wait until htmx has redrawn its part."""
+    before = page.eval_on_selector("#workflow-editor", "form => Number(form.dataset.redraws || 0)")
+    act()
+    page.wait_for_function(
+        f"() => Number(document.getElementById('workflow-editor').dataset.redraws || 0) > {before}"
+    )
+
+
+def edit(page, selector):
+    redraw(page, lambda: page.click(selector))
+
+
 def add_step(page, steps_prefix, kind):
     page.select_option(f"[name='add-type-{steps_prefix}']", kind)
-    submit(page, f"button[value='add:{steps_prefix}']")
+    edit(page, f"button[value='add:{steps_prefix}']")
+
+
+def rule(page, prefix, attribute, operator, value):
+    """Fill in a rule: the attribute and the operator each redraw the rule's widgets."""
+    redraw(page, lambda: page.select_option(f"[name={prefix}-attribute]", attribute))
+    if page.input_value(f"[name={prefix}-operator]") != operator:
+        redraw(page, lambda: page.select_option(f"[name={prefix}-operator]", operator))
+    page.fill(f"[name={prefix}-value]", value)
 
 
 def test_an_admin_builds_a_workflow_with_rules_a_branch_and_apply_rules_and_it_fires(
@@ -32,26 +53,20 @@ def test_an_admin_builds_a_workflow_with_rules_a_branch_and_apply_rules_and_it_f
     page.select_option("[name=status]", "live")
     page.select_option("[name=trigger]", "customer_first_message")
 
-    submit(page, "button[value='add:a-r']")  # a targeting rule
-    page.fill("[name=a-r-0-attribute]", "contact.plan")
-    page.select_option("[name=a-r-0-operator]", "is")
-    page.fill("[name=a-r-0-value]", "Pro")
+    edit(page, "button[value='add:a-r']")  # a targeting rule
+    rule(page, "a-r-0", "contact.plan", "is", "Pro")  # no plans in the data: typed
 
     add_step(page, "s", "branches")
-    submit(page, "button[value='add:s-0-p']")  # branch 1
-    submit(page, "button[value='add:s-0-p-0-w-r']")
-    page.fill("[name=s-0-p-0-w-r-0-attribute]", "message.body")
-    page.select_option("[name=s-0-p-0-w-r-0-operator]", "contains")
-    page.fill("[name=s-0-p-0-w-r-0-value]", "refund")
+    edit(page, "button[value='add:s-0-p']")  # branch 1
+    edit(page, "button[value='add:s-0-p-0-w-r']")
+    rule(page, "s-0-p-0-w-r-0", "message.body", "contains", "refund")
     add_step(page, "s-0-p-0-s", "add_tag")
     page.fill("[name=s-0-p-0-s-0-tag]", "Refund")
 
     add_step(page, "s", "apply_rules")
-    submit(page, "button[value='add:s-1-p']")  # entry 1
-    submit(page, "button[value='add:s-1-p-0-w-r']")
-    page.fill("[name=s-1-p-0-w-r-0-attribute]", "contact.monthly_spend")
-    page.select_option("[name=s-1-p-0-w-r-0-operator]", "gt")
-    page.fill("[name=s-1-p-0-w-r-0-value]", "500")
+    edit(page, "button[value='add:s-1-p']")  # entry 1
+    edit(page, "button[value='add:s-1-p-0-w-r']")
+    rule(page, "s-1-p-0-w-r-0", "contact.monthly_spend", "gt", "500")
     add_step(page, "s-1-p-0-s", "set_priority")
     page.check("[name=s-1-p-0-s-0-priority]")
     screenshot(page, "builder-editor-filled")

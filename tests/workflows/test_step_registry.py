@@ -212,8 +212,10 @@ class TestPagesUseTheVocabulary:
 
         for trigger, label in vocabulary.TRIGGER_LABELS.items():
             assert f'<option value="{trigger}"' in body and f">{label}</option>" in body
-        assert ">does not contain</option>" in body
-        assert ">greater than</option>" in body
+        # A number's rule offers the number operators only, in words.
+        assert f">{vocabulary.OPERATOR_WORDS['gte']}</option>" in body
+        assert f">{vocabulary.OPERATOR_WORDS['gt']}</option>" in body
+        assert f">{vocabulary.OPERATOR_WORDS['not_contains']}</option>" not in body
         assert "is greater than" not in body
 
     def test_the_list_filters_and_groups_by_the_trigger_words(self, admin_client):
