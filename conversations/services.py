@@ -668,14 +668,29 @@ def conversation_tags(conversation: Conversation) -> dict[str, tuple[int, str]]:
     """
     tags = conversation.__dict__.get("_tags_by_name")
     if tags is None:
-        tags = {
-            name.lower(): (tag_id, name)
-            for tag_id, name in Tag.objects.filter(conversations=conversation.pk)
-            .order_by()
-            .values_list("id", "name")
-        }
-        conversation._tags_by_name = tags
-        transaction.on_commit(lambda: conversation.__dict__.pop("_tags_by_name", None))
+        tags = conversation_tags_known(
+            conversation,
+            {
+                name.lower(): (tag_id, name)
+                for tag_id, name in Tag.objects.filter(conversations=conversation.pk)
+                .order_by()
+                .values_list("id", "name")
+            },
+        )
+    return tags
+
+
+def conversation_tags_known(
+    conversation: Conversation, tags: dict[str, tuple[int, str]]
+) -> dict[str, tuple[int, str]]:
+    """Keep the locked conversation's tags, read by the caller under its lock in this
+    transaction (as `conversation_tags` returns them), so that `conversation_tags` reads
+    none; tags already kept are kept (the services keep them up to date)."""
+    known = conversation.__dict__.get("_tags_by_name")
+    if known is not None:
+        return known
+    conversation._tags_by_name = tags
+    transaction.on_commit(lambda: conversation.__dict__.pop("_tags_by_name", None))
     return tags
 
 

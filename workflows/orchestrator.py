@@ -27,7 +27,7 @@ from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
 from conversations.models import Conversation, Event
 from workflows import log_words, step_actions, timers
-from workflows.catalog import current_catalog
+from workflows.catalog import catalog_at, current_catalog
 from workflows.engine import executor, planner
 from workflows.engine import timers as timer_rules
 from workflows.engine.executor import RunState
@@ -43,7 +43,7 @@ from workflows.engine.planner import (
 )
 from workflows.facts import build_facts
 from workflows.models import DeferredAssignment, Timer, Workflow, WorkflowLog, WorkflowRun
-from workflows.run_rows import insert_runs, write_logs
+from workflows.run_rows import insert_runs, load_state, write_logs
 
 logger = logging.getLogger(__name__)
 
@@ -75,16 +75,29 @@ class ConversationProcessor:
 
     def __init__(self, conversation: Conversation):
         self.conversation = conversation
-        self.catalog = current_catalog()
         self.now = timezone.now()
-        self.runs = list(
-            WorkflowRun.objects.filter(conversation=conversation, status__in=WorkflowRun.ACTIVE)
-        )
-        self.timers = timers.load_pending(conversation.pk)
+        # What it reads before deciding, in one statement where it can (run_rows.load_state).
+        loaded = load_state(conversation.pk)
+        if loaded is None:
+            self.catalog = current_catalog()
+            self.runs = list(
+                WorkflowRun.objects.filter(
+                    conversation=conversation, status__in=WorkflowRun.ACTIVE
+                )
+            )
+            self.timers = timers.load_pending(conversation.pk)
+            self._pending = None
+            self._ran_before = None
+        else:
+            self.catalog = catalog_at(loaded.catalog_version)
+            self.runs = loaded.runs
+            self.timers = loaded.timers
+            self._pending = loaded.events
+            self._ran_before = loaded.ran_before
+            services.conversation_tags_known(conversation, loaded.tags)
         self.new_timers: list[Timer] = []
         # Runs started and not written yet: inserted together by `flush_runs`.
         self.new_runs: list[WorkflowRun] = []
-        self._ran_before = None
         self._facts = None
         self.event = None
         self.event_info = None
@@ -120,7 +133,11 @@ class ConversationProcessor:
         self.end_runs_of_archived_workflows()
         for number in range(MAX_EVENT_ROUNDS):
             batch.flush()  # the round reads the events written so far
-            if number == 0:
+            if number == 0 and self._pending is not None:
+                # Those read with the rest, and any written since (archived runs ended).
+                events = sorted(self._pending + batch.written, key=lambda e: e.pk)
+                self._pending, batch.written = None, []
+            elif number == 0:
                 events = list(
                     Event.objects.filter(
                         conversation_id=self.conversation.pk, processed_at__isnull=True
