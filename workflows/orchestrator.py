@@ -81,9 +81,7 @@ class ConversationProcessor:
         if loaded is None:
             self.catalog = current_catalog()
             self.runs = list(
-                WorkflowRun.objects.filter(
-                    conversation=conversation, status__in=WorkflowRun.ACTIVE
-                )
+                WorkflowRun.objects.filter(conversation=conversation, status__in=WorkflowRun.ACTIVE)
             )
             self.timers = timers.load_pending(conversation.pk)
             self._pending = None

@@ -126,9 +126,7 @@ def _state_sql():
     tags = Tag._meta.db_table
     active = ", ".join(f"'{status}'" for status in WorkflowRun.ACTIVE)
     parts = {
-        "runs": _rows_sql(
-            WorkflowRun, f"conversation_id = %(c)s AND status IN ({active})", '"id"'
-        ),
+        "runs": _rows_sql(WorkflowRun, f"conversation_id = %(c)s AND status IN ({active})", '"id"'),
         "timers": _rows_sql(
             Timer, "conversation_id = %(c)s AND fired_at IS NULL", '"due_at", "id"'
         ),
