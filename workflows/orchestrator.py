@@ -118,15 +118,19 @@ class ConversationProcessor:
         with services.conversation_writes_batched(self.conversation) as batch:
             handled = self.rounds(batch)
             batch.flush()
-            self.flush_runs()
+            # One statement: the runs, the handled events marked processed, the timers.
+            written = timers.take(self)
+            runs, self.new_runs = self.new_runs, []
+            insert_runs(runs, processed=(handled, self.now), timers=written)
+            timers.send_after_commit(self, written)
         self.flush_logs()
-        self.flush_timers()
-        return handled
+        return len(handled)
 
-    def rounds(self, batch) -> int:
-        """The loop. The first round reads the pending events; a later one, the events
-        the rounds before it wrote (`batch.written`): under the conversation's lock no one
-        else writes its events. All are marked processed in one UPDATE at the end."""
+    def rounds(self, batch) -> list[int]:
+        """The loop; returns the ids of the events handled. The first round reads the
+        pending events; a later one, the events the rounds before it wrote
+        (`batch.written`): under the conversation's lock no one else writes its events.
+        All are marked processed in one UPDATE at the end (`run`)."""
         handled = []
         self.end_runs_of_archived_workflows()
         for number in range(MAX_EVENT_ROUNDS):
@@ -159,9 +163,7 @@ class ConversationProcessor:
             from workflows.tasks import process_conversation_events_task
 
             enqueue_on_commit(process_conversation_events_task, self.conversation.pk)
-        if handled:
-            Event.objects.filter(pk__in=handled).update(processed_at=self.now)
-        return len(handled)
+        return handled
 
     def flush_runs(self) -> None:
         """Insert the runs started since the last flush, in one INSERT (ids returned)."""
@@ -409,11 +411,9 @@ class ConversationProcessor:
     # --- timers: waits, snoozes, silences, SLA targets (workflows/timers.py) --------------
 
     def add_timer(self, spec) -> None:
-        """Queue a timer; written with the others in one insert by `flush_timers`."""
+        """Queue a timer; written with the others at the end of `run`, in the statement
+        that inserts the runs (run_rows.insert_runs)."""
         timers.add(self, spec)
-
-    def flush_timers(self) -> None:
-        timers.flush(self)
 
     def watch_silence(self, specs: list) -> None:
         """The timers an event sets (the plan's SetTimer effects): a snooze's end; the

@@ -43,24 +43,71 @@ RUN_COLUMNS = (
 JSON_RUN_COLUMNS = {"cursor", "wait"}
 
 
-def insert_runs(runs: list[WorkflowRun]) -> None:
+TIMER_COLUMNS = {
+    "kind": "varchar",
+    "key": "varchar",
+    "due_at": "timestamptz",
+    "payload": "jsonb",
+    "fired_at": "timestamptz",
+    "created_at": "timestamptz",
+}
+
+
+def insert_runs(
+    runs: list[WorkflowRun],
+    *,
+    processed: tuple[list[int], datetime] | None = None,
+    timers: list[Timer] = (),
+) -> None:
     """Insert new runs in one statement, in order, and give each its id: plain SQL on
     PostgreSQL (INSERT … VALUES … RETURNING id, cheaper in Python than the ORM's bulk
-    insert), `bulk_create` elsewhere."""
+    insert), `bulk_create` elsewhere.
+
+    At the end of a processing, the same statement also marks the handled events
+    processed (`processed`: their ids and the time) and inserts the new timers (one
+    already there is a no-op): one round trip instead of three."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
-        WorkflowRun.objects.bulk_create(runs)
+        if processed and processed[0]:
+            Event.objects.filter(pk__in=processed[0]).update(processed_at=processed[1])
+        if timers:
+            Timer.objects.bulk_create(timers, ignore_conflicts=True)
+        if runs:
+            WorkflowRun.objects.bulk_create(runs)
+        return
+    clauses, params = [], []
+    if processed and processed[0]:
+        clauses.append(
+            f'processed AS (UPDATE "{Event._meta.db_table}" SET processed_at = %s '
+            "WHERE id = ANY(%s))"
+        )
+        params += [processed[1], processed[0]]
+    if timers:
+        names = ", ".join(TIMER_COLUMNS)
+        arrays = ", ".join(f"%s::{kind}[]" for kind in TIMER_COLUMNS.values())
+        clauses.append(
+            f'timers AS (INSERT INTO "{Timer._meta.db_table}" (conversation_id, {names}) '
+            f"SELECT %s, * FROM unnest({arrays}) ON CONFLICT DO NOTHING)"
+        )
+        params.append(timers[0].conversation_id)
+        for column, kind in TIMER_COLUMNS.items():
+            values = [getattr(timer, column) for timer in timers]
+            params.append([json.dumps(v) for v in values] if kind == "jsonb" else values)
+    prefix = ("WITH " + ", ".join(clauses) + " ") if clauses else ""
+    if not runs:
+        if clauses:
+            with connection.cursor() as cursor:
+                cursor.execute(prefix + "SELECT 1", params)
         return
     table = connection.ops.quote_name(WorkflowRun._meta.db_table)
     row = "(" + ", ".join(["%s"] * len(RUN_COLUMNS)) + ")"
-    params = []
     for run in runs:
         for column in RUN_COLUMNS:
             value = getattr(run, column)
             params.append(json.dumps(value) if column in JSON_RUN_COLUMNS else value)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(RUN_COLUMNS)}) VALUES "
+            f"{prefix}INSERT INTO {table} ({', '.join(RUN_COLUMNS)}) VALUES "
             f"{', '.join([row] * len(runs))} RETURNING id",
             params,
         )
