@@ -41,7 +41,7 @@ from workflows.engine.planner import (
     SetTimer,
     Start,
 )
-from workflows.facts import build_facts
+from workflows.facts import build_facts, time_facts
 from workflows.models import DeferredAssignment, Timer, Workflow, WorkflowLog, WorkflowRun
 from workflows.run_rows import insert_runs, load_state, write_logs
 
@@ -97,6 +97,7 @@ class ConversationProcessor:
         # Runs started and not written yet: inserted together by `flush_runs`.
         self.new_runs: list[WorkflowRun] = []
         self._facts = None
+        self._clock = None
         self.event = None
         self.event_info = None
         self.message = None
@@ -484,8 +485,14 @@ class ConversationProcessor:
 
     def facts(self):
         if self._facts is None:
+            if self._clock is None:  # rebuilt after every change: the clock's part once
+                self._clock = time_facts(self.now)
             self._facts = build_facts(
-                self.conversation, now=self.now, message=self.message, load_tags=self.tag_names
+                self.conversation,
+                now=self.now,
+                message=self.message,
+                load_tags=self.tag_names,
+                clock=self._clock,
             )
         return self._facts
 
