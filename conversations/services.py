@@ -182,6 +182,10 @@ class WriteBatch:
         self.written: list[Event] = []
 
     def flush(self) -> None:
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            self._flush_in_one_statement(connection)
+            return
         if self.changed:
             fields, self.fields, self.changed = self.fields, set(), False
             self.conversation.save(update_fields=[*sorted(fields), "updated_at"])
@@ -195,6 +199,133 @@ class WriteBatch:
             for event in events:
                 event.payload = json.loads(json.dumps(event.payload))  # as stored
             self.written += events
+
+    def _flush_in_one_statement(self, connection) -> None:
+        """`flush` on PostgreSQL: the UPDATE and both INSERTs in one statement of
+        data-modifying CTEs (one round trip, no ORM compilation). The parts' and events'
+        ids are drawn from their sequences first, in order, so each event names its part
+        and both come back in the order queued."""
+        changed, fields = self.changed, self.fields
+        records = self.records
+        if not changed and not records:
+            return
+        self.fields, self.changed, self.records = set(), False, []
+        statements, params = [], {}
+        conversation = self.conversation
+        if changed:
+            assignments = []
+            for number, name in enumerate([*sorted(fields), "updated_at"]):
+                f = Conversation._meta.get_field(name)
+                value = (
+                    f.pre_save(conversation, False)
+                    if name == "updated_at"
+                    else getattr(conversation, f.attname)
+                )
+                params[f"f{number}"] = f.get_db_prep_save(value, connection)
+                assignments.append(f'"{f.column}" = %(f{number})s')
+            statements.append(
+                f'updated AS (UPDATE "{Conversation._meta.db_table}" SET '
+                f"{', '.join(assignments)} WHERE id = %(conversation)s RETURNING 1)"
+            )
+        params["conversation"] = conversation.pk
+        if records:
+            params.update(_record_params(records))
+            statements += _RECORD_STATEMENTS
+            tail = (
+                "SELECT (SELECT array_agg(id ORDER BY n) FROM part_ids), "
+                "(SELECT array_agg(id ORDER BY n) FROM event_ids)"
+            )
+        else:
+            tail = "SELECT NULL, NULL"
+        with connection.cursor() as cursor:
+            cursor.execute("WITH " + ", ".join(statements) + " " + tail, params)
+            part_ids, event_ids = cursor.fetchone()
+        if not records:
+            return
+        alias = connection.alias
+        for (part, event), part_id, event_id in zip(records, part_ids, event_ids, strict=True):
+            part.pk = part_id
+            part._state.adding, part._state.db = False, alias
+            event.pk = event_id
+            event.payload = json.loads(json.dumps({"part_id": part_id, **event.payload}))
+            event._state.adding, event._state.db = False, alias
+            self.written.append(event)
+
+
+# The parts' and events' columns as `_record` fills them (ids drawn from the sequences).
+_PART_COLUMNS = {
+    "part_type": "varchar",
+    "author_type": "varchar",
+    "author_id": "bigint",
+    "author_name": "varchar",
+    "body": "text",
+    "details": "jsonb",
+    "created_at": "timestamptz",
+}
+_EVENT_COLUMNS = {
+    "event_type": "varchar",
+    "actor_type": "varchar",
+    "actor_id": "bigint",
+    "actor_name": "varchar",
+    "depth": "integer",
+    "payload": "jsonb",
+    "created_at": "timestamptz",
+}
+
+
+def _record_statements() -> list[str]:
+    def ids(name, model):
+        table = model._meta.db_table
+        return (
+            f"{name} AS MATERIALIZED (SELECT id, row_number() OVER (ORDER BY id) AS n FROM "
+            f"(SELECT nextval(pg_get_serial_sequence('\"{table}\"', 'id')) AS id "
+            "FROM generate_series(1, %(count)s)) AS drawn)"
+        )
+
+    def insert(name, model, prefix, columns, extra=""):
+        table = model._meta.db_table
+        arrays = ", ".join(f"%({prefix}_{column})s::{kind}[]" for column, kind in columns.items())
+        names = ", ".join(columns)
+        values = ", ".join(
+            f"v.{column}" if not (extra and column == "payload") else extra for column in columns
+        )
+        return (
+            f'{name} AS (INSERT INTO "{table}" (id, conversation_id, {names}) '
+            f"SELECT i.id, %(conversation)s, {values} FROM unnest({arrays}) "
+            f"WITH ORDINALITY AS v({names}, n) JOIN {prefix}_ids i USING (n) RETURNING 1)"
+        )
+
+    return [
+        ids("part_ids", Part),
+        ids("event_ids", Event),
+        insert("parts", Part, "part", _PART_COLUMNS),
+        # Each event names its part: the part id drawn for the same position.
+        insert(
+            "events",
+            Event,
+            "event",
+            _EVENT_COLUMNS,
+            extra="jsonb_build_object('part_id', (SELECT p.id FROM part_ids p WHERE p.n = v.n))"
+            " || v.payload",
+        ),
+    ]
+
+
+_RECORD_STATEMENTS = _record_statements()
+
+
+def _record_params(records) -> dict:
+    params = {"count": len(records)}
+    for prefix, columns, rows in (
+        ("part", _PART_COLUMNS, [part for part, _ in records]),
+        ("event", _EVENT_COLUMNS, [event for _, event in records]),
+    ):
+        for column, kind in columns.items():
+            values = [getattr(row, column) for row in rows]
+            if kind == "jsonb":
+                values = [json.dumps(value) for value in values]
+            params[f"{prefix}_{column}"] = values
+    return params
 
 
 def _batch_of(conversation: Conversation) -> WriteBatch | None:
@@ -677,14 +808,29 @@ def conversation_tags(conversation: Conversation) -> dict[str, tuple[int, str]]:
     """
     tags = conversation.__dict__.get("_tags_by_name")
     if tags is None:
-        tags = {
-            name.lower(): (tag_id, name)
-            for tag_id, name in Tag.objects.filter(conversations=conversation.pk)
-            .order_by()
-            .values_list("id", "name")
-        }
-        conversation._tags_by_name = tags
-        transaction.on_commit(lambda: conversation.__dict__.pop("_tags_by_name", None))
+        tags = conversation_tags_known(
+            conversation,
+            {
+                name.lower(): (tag_id, name)
+                for tag_id, name in Tag.objects.filter(conversations=conversation.pk)
+                .order_by()
+                .values_list("id", "name")
+            },
+        )
+    return tags
+
+
+def conversation_tags_known(
+    conversation: Conversation, tags: dict[str, tuple[int, str]]
+) -> dict[str, tuple[int, str]]:
+    """Keep the locked conversation's tags, read by the caller under its lock in this
+    transaction (as `conversation_tags` returns them), so that `conversation_tags` reads
+    none; tags already kept are kept (the services keep them up to date)."""
+    known = conversation.__dict__.get("_tags_by_name")
+    if known is not None:
+        return known
+    conversation._tags_by_name = tags
+    transaction.on_commit(lambda: conversation.__dict__.pop("_tags_by_name", None))
     return tags
 
 

@@ -46,8 +46,15 @@ def bump_catalog_version() -> None:
 
 def current_catalog() -> Catalog:
     """The compiled workflows as of now: one query when nothing changed."""
-    global _cached
     version = CatalogVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    return catalog_at(version)
+
+
+def catalog_at(version: int) -> Catalog:
+    """The compiled workflows of this version stamp (read by the caller, e.g. with the
+    rest of what the processor reads: workflows/run_rows.load_state); no query when the
+    cache has it."""
+    global _cached
     cached = _cached
     if cached is not None and cached.version == version:
         return cached

@@ -17,8 +17,20 @@ class Facts(dict):
         return super().get(key, default)
 
 
-def build_facts(conversation: Conversation, *, now, message=None, load_tags) -> Facts:
-    """`message` is (body, author_type) of the triggering message, if any."""
+def time_facts(now) -> dict:
+    """The facts of the moment `now` in the workspace's schedule."""
+    return {
+        "time.now": now,
+        "time.weekday": weekday_name(now),
+        "time.office_hours": is_office_hours(now),
+    }
+
+
+def build_facts(
+    conversation: Conversation, *, now, message=None, load_tags, clock: dict | None = None
+) -> Facts:
+    """`message` is (body, author_type) of the triggering message, if any; `clock`, the
+    `time_facts(now)` the caller computed once for a whole processing (one `now`)."""
     contact = conversation.contact
     company = contact.company
     body, author_type = message or (None, None)
@@ -48,9 +60,7 @@ def build_facts(conversation: Conversation, *, now, message=None, load_tags) -> 
             "conversation.custom": conversation.custom_attributes or {},
             "message.body": body,
             "message.author_type": author_type,
-            "time.now": now,
-            "time.weekday": weekday_name(now),
-            "time.office_hours": is_office_hours(now),
+            **(clock or time_facts(now)),
         },
         load_tags,
     )

@@ -27,7 +27,7 @@ from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
 from conversations.models import Conversation, Event
 from workflows import log_words, step_actions, timers
-from workflows.catalog import current_catalog
+from workflows.catalog import catalog_at, current_catalog
 from workflows.engine import executor, planner
 from workflows.engine import timers as timer_rules
 from workflows.engine.executor import RunState
@@ -41,9 +41,9 @@ from workflows.engine.planner import (
     SetTimer,
     Start,
 )
-from workflows.facts import build_facts
+from workflows.facts import build_facts, time_facts
 from workflows.models import DeferredAssignment, Timer, Workflow, WorkflowLog, WorkflowRun
-from workflows.run_rows import insert_runs, write_logs
+from workflows.run_rows import insert_runs, load_state, write_logs
 
 logger = logging.getLogger(__name__)
 
@@ -75,17 +75,29 @@ class ConversationProcessor:
 
     def __init__(self, conversation: Conversation):
         self.conversation = conversation
-        self.catalog = current_catalog()
         self.now = timezone.now()
-        self.runs = list(
-            WorkflowRun.objects.filter(conversation=conversation, status__in=WorkflowRun.ACTIVE)
-        )
-        self.timers = timers.load_pending(conversation.pk)
+        # What it reads before deciding, in one statement where it can (run_rows.load_state).
+        loaded = load_state(conversation.pk)
+        if loaded is None:
+            self.catalog = current_catalog()
+            self.runs = list(
+                WorkflowRun.objects.filter(conversation=conversation, status__in=WorkflowRun.ACTIVE)
+            )
+            self.timers = timers.load_pending(conversation.pk)
+            self._pending = None
+            self._ran_before = None
+        else:
+            self.catalog = catalog_at(loaded.catalog_version)
+            self.runs = loaded.runs
+            self.timers = loaded.timers
+            self._pending = loaded.events
+            self._ran_before = loaded.ran_before
+            services.conversation_tags_known(conversation, loaded.tags)
         self.new_timers: list[Timer] = []
         # Runs started and not written yet: inserted together by `flush_runs`.
         self.new_runs: list[WorkflowRun] = []
-        self._ran_before = None
         self._facts = None
+        self._clock = None
         self.event = None
         self.event_info = None
         self.message = None
@@ -113,22 +125,30 @@ class ConversationProcessor:
             try:
                 handled = self.rounds(batch)
                 batch.flush()
-                self.flush_runs()
+                # One statement: the runs, the handled events marked processed, the timers.
+                written = timers.take(self)
+                runs, self.new_runs = self.new_runs, []
+                insert_runs(runs, processed=(handled, self.now), timers=written)
+                timers.send_after_commit(self, written)
             finally:
                 self.batch = None
         self.flush_logs()
-        self.flush_timers()
-        return handled
+        return len(handled)
 
-    def rounds(self, batch) -> int:
-        """The loop. The first round reads the pending events; a later one, the events
-        the rounds before it wrote (`batch.written`): under the conversation's lock no one
-        else writes its events. All are marked processed in one UPDATE at the end."""
+    def rounds(self, batch) -> list[int]:
+        """The loop; returns the ids of the events handled. The first round reads the
+        pending events; a later one, the events the rounds before it wrote
+        (`batch.written`): under the conversation's lock no one else writes its events.
+        All are marked processed in one UPDATE at the end (`run`)."""
         handled = []
         self.end_runs_of_archived_workflows()
         for number in range(MAX_EVENT_ROUNDS):
             batch.flush()  # the round reads the events written so far
-            if number == 0:
+            if number == 0 and self._pending is not None:
+                # Those read with the rest, and any written since (archived runs ended).
+                events = sorted(self._pending + batch.written, key=lambda e: e.pk)
+                self._pending, batch.written = None, []
+            elif number == 0:
                 events = list(
                     Event.objects.filter(
                         conversation_id=self.conversation.pk, processed_at__isnull=True
@@ -152,9 +172,7 @@ class ConversationProcessor:
             from workflows.tasks import process_conversation_events_task
 
             enqueue_on_commit(process_conversation_events_task, self.conversation.pk)
-        if handled:
-            Event.objects.filter(pk__in=handled).update(processed_at=self.now)
-        return len(handled)
+        return handled
 
     def flush_runs(self) -> None:
         """Insert the runs started since the last flush, in one INSERT (ids returned)."""
@@ -402,11 +420,9 @@ class ConversationProcessor:
     # --- timers: waits, snoozes, silences, SLA targets (workflows/timers.py) --------------
 
     def add_timer(self, spec) -> None:
-        """Queue a timer; written with the others in one insert by `flush_timers`."""
+        """Queue a timer; written with the others at the end of `run`, in the statement
+        that inserts the runs (run_rows.insert_runs)."""
         timers.add(self, spec)
-
-    def flush_timers(self) -> None:
-        timers.flush(self)
 
     def watch_silence(self, specs: list) -> None:
         """The timers an event sets (the plan's SetTimer effects): a snooze's end; the
@@ -477,8 +493,14 @@ class ConversationProcessor:
 
     def facts(self):
         if self._facts is None:
+            if self._clock is None:  # rebuilt after every change: the clock's part once
+                self._clock = time_facts(self.now)
             self._facts = build_facts(
-                self.conversation, now=self.now, message=self.message, load_tags=self.tag_names
+                self.conversation,
+                now=self.now,
+                message=self.message,
+                load_tags=self.tag_names,
+                clock=self._clock,
             )
         return self._facts
 

@@ -5,10 +5,11 @@ Waits, snoozes, silences and SLA targets are all rows of `Timer`. The decisions 
 processor, which holds the conversation's lock:
 
 - `load_pending(conversation_id)`: the unfired timers, one query (partial index);
-- `add(port, spec)`: queue a timer; `flush(port)` writes those queued in one INSERT (the
-  unique key makes a timer that exists already a no-op) and sends one ETA task per due
-  time within TIMER_ETA_HORIZON_SECONDS after the commit (`send_upcoming`, run by the
-  sweep, sends those of later timers one sweep interval ahead of their due time);
+- `add(port, spec)`: queue a timer; the processor `take`s those queued and writes them in
+  one INSERT with its runs (workflows/run_rows.insert_runs; the unique key makes a timer
+  that exists already a no-op), then `send_after_commit` sends one ETA task per due time
+  within TIMER_ETA_HORIZON_SECONDS after the commit (`send_upcoming`, run by the sweep,
+  sends those of later timers one sweep interval ahead of their due time);
 - `fire_due(port, due_by)`: the due timers in due order, marked fired in one UPDATE,
   each yielding the effect it has on the conversation as it is when its turn comes.
 
@@ -61,19 +62,21 @@ def add(port: TimerPort, spec: engine.TimerSpec) -> None:
     )
 
 
-def flush(port: TimerPort) -> None:
-    """Write the queued timers in one INSERT; an ETA task per due time after the commit.
-    Those already fired in this processing are written fired: no task for them."""
-    if not port.new_timers:
-        return
+def take(port: TimerPort) -> list[Timer]:
+    """The queued timers, for a caller that writes them itself (then `send_after_commit`)."""
+    queued, port.new_timers = port.new_timers, []
+    return queued
+
+
+def send_after_commit(port: TimerPort, written: list[Timer]) -> None:
+    """An ETA task per due time of the timers written, after the commit; none for those
+    already fired in this processing."""
     from workflows.tasks import process_conversation_events_task
 
-    Timer.objects.bulk_create(port.new_timers, ignore_conflicts=True)
     horizon = port.now + eta_horizon()
-    for due_at in sorted({t.due_at for t in port.new_timers if t.fired_at is None}):
+    for due_at in sorted({t.due_at for t in written if t.fired_at is None}):
         if due_at <= horizon:  # later ones: the sweep sends theirs (send_upcoming)
             enqueue_on_commit(process_conversation_events_task, port.conversation.pk, eta=due_at)
-    port.new_timers = []
 
 
 def eta_horizon() -> timedelta:

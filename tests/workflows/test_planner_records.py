@@ -65,8 +65,10 @@ def test_the_workflows_that_ran_before_are_read_one_row_per_workflow():
     with CaptureQueriesContext(connection) as queries:
         process(conversation)
 
-    [ran_before] = [q["sql"] for q in queries if "DISTINCT" in q["sql"]]
-    assert ran_before.startswith('SELECT DISTINCT "workflows_workflowrun"."workflow_id"')
+    # Read with the rest of the processor's state (run_rows.load_state), one sub-query.
+    [read] = [q["sql"] for q in queries if "DISTINCT" in q["sql"]]
+    ran_before = read[read.index("SELECT DISTINCT") :].split(")", 1)[0]
+    assert ran_before.startswith('SELECT DISTINCT "workflow_id" FROM "workflows_workflowrun"')
     assert "ORDER BY" not in ran_before
     assert once.runs.count() == 1
 
