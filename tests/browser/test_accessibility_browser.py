@@ -166,3 +166,138 @@ def test_every_messenger_page_has_no_serious_accessibility_violation(
     context.close()
 
     audit.assert_clean()
+
+
+# Controls a keyboard user can reach: visible, enabled and not taken out of the tab order.
+MARK_CONTROLS = """() => {
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]';
+  const controls = [...document.querySelectorAll(selector)].filter((el) =>
+    !el.disabled && el.tabIndex >= 0 && el.checkVisibility({visibilityProperty: true}) &&
+    !el.closest('[inert]'));
+  controls.forEach((el, index) => { el.dataset.kb = String(index); });
+  return controls.length;
+}"""
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) { return null; }
+  const style = getComputedStyle(el);
+  const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+    || style.boxShadow !== 'none';
+  return {kb: el.dataset.kb ?? null, ring, text: (el.getAttribute('aria-label') || el.name
+    || el.textContent || el.tagName).trim().slice(0, 40)};
+}"""
+
+
+def tab_through(page, limit=400):
+    """Press Tab from the top of the page until focus comes round again; each stop's
+    control (its data-kb mark) and whether a focus ring shows."""
+    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            continue  # the browser's own UI between the last control and the first
+        if stops and focused["kb"] == stops[0]["kb"]:
+            return stops
+        stops.append(focused)
+    raise AssertionError(f"focus did not come round in {limit} Tabs (a keyboard trap?)")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_control_is_reachable_by_tab_with_a_visible_focus_ring(
+    browser, login_as, live_server, demo, width
+):
+    base = live_server.url
+    ada = Teammate.objects.get(username="ada")
+    page = login_as(ada, width=width)
+    editor = Workflow.objects.get(name="Support routing")
+    pages = {
+        "inbox list": "/inbox/?view=all",
+        "conversation": f"/inbox/conversations/{demo.pk}/",
+        "workflow list": "/workflows/",
+        "editor": f"/workflows/{editor.pk}/edit/",
+        "test run": f"/workflows/{editor.pk}/test/?conversation={demo.pk}",
+    }
+    for name, path in pages.items():
+        page.goto(f"{base}{path}")
+        count = page.evaluate(MARK_CONTROLS)
+        stops = tab_through(page)
+        reached = {stop["kb"] for stop in stops}
+        missed = page.eval_on_selector_all(
+            "[data-kb]",
+            "(els, reached) => els.filter(el => !reached.includes(el.dataset.kb))"
+            ".map(el => el.outerHTML.slice(0, 120))",
+            sorted(kb for kb in reached if kb is not None),
+        )
+        assert not missed, f"{name}: not reachable by Tab: {missed}"
+        assert len(reached) == count, name
+        without_ring = [stop["text"] for stop in stops if not stop["ring"]]
+        assert not without_ring, f"{name}: no visible focus ring on {without_ring}"
+
+
+def test_the_first_tab_offers_a_skip_link_to_the_page_content(login_as, live_server, demo):
+    page = login_as(Teammate.objects.get(username="ben"))
+    page.goto(f"{live_server.url}/inbox/")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    # The first control inside the page content, past the top bar.
+    assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+
+
+def test_a_teammate_replies_with_the_keyboard_alone(login_as, live_server, demo):
+    page = login_as(Teammate.objects.get(username="ada"))
+    page.goto(f"{live_server.url}/inbox/conversations/{demo.pk}/")
+    page.focus("textarea[name=body]")
+    page.keyboard.type("Thanks, we are looking at the export now.")
+    page.keyboard.press("Tab")
+    expect(page.locator("button[name=kind][value=reply]")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("button[name=kind][value=note]")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#timeline")).to_contain_text("Thanks, we are looking at the export now.")
+
+
+def test_a_customer_writes_in_the_messenger_with_the_keyboard_alone(browser, live_server, demo):
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/messenger/?token={demo.contact.messenger_token}")
+    page.goto(f"{live_server.url}/messenger/conversations/{demo.pk}/")
+    composer = page.locator(".messenger-composer textarea")
+    # From the top of the page, Tab by Tab, to the composer.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.matches('.messenger-composer textarea')"):
+            break
+    expect(composer).to_be_focused()
+    page.keyboard.type("The export works again, thank you")
+    page.keyboard.press("Tab")
+    send = page.locator(".messenger-composer button")
+    expect(send).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".messenger-timeline")).to_contain_text("The export works again, thank you")
+    context.close()
+
+
+def test_an_admin_reorders_workflows_with_the_arrow_keys(login_as, live_server, demo):
+    page = login_as(Teammate.objects.get(username="ada"))
+    page.goto(f"{live_server.url}/workflows/")
+    group = page.locator("ol[data-sortable]").filter(has=page.locator("li[data-id]").nth(1))
+    first, second = (
+        int(group.first.locator("li[data-id]").nth(i).get_attribute("data-id")) for i in (0, 1)
+    )
+    page.focus(f"li[data-id='{second}'] .handle")
+    page.keyboard.press("ArrowUp")
+    expect(group.first).to_have_attribute("data-saved", "yes")
+    expect(page.locator(f"li[data-id='{second}'] .handle")).to_be_focused()
+    page.reload()
+    ids = [int(i) for i in group.first.locator("li[data-id]").evaluate_all(
+        "items => items.map(item => item.dataset.id)")]  # fmt: skip
+    assert ids.index(second) < ids.index(first)
