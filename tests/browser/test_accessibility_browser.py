@@ -3,6 +3,7 @@ and the forms people use most are reachable and usable with the keyboard alone."
 
 import re
 from io import StringIO
+from urllib.parse import urljoin
 
 import pytest
 from django.core.management import call_command
@@ -89,7 +90,7 @@ def test_every_teammate_page_has_no_serious_accessibility_violation(
     assert len(views) >= 5
     for href in views:
         view = re.search(r"view=([\w-]+)", href).group(1)
-        audit.visit(page, f"{base}/inbox/{href}", f"inbox-{view}")
+        audit.visit(page, urljoin(f"{base}/inbox/", href), f"inbox-{view}")
     audit.visit(page, f"{base}/inbox/?view=all&state=closed", "inbox-closed")
     audit.visit(page, f"{base}/inbox/?view=all&q=project", "inbox-search")
 
