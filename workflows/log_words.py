@@ -7,6 +7,7 @@ the executor writes carry their own words (`details={"type": ...}`): for those, 
 rows saved before records existed, `words` returns None and callers show the message.
 """
 
+from workflows import vocabulary
 from workflows.vocabulary import STATE_OPTION_WORDS
 
 # Workflows named in the message of a "targeting did not match" line.
@@ -20,12 +21,13 @@ CAUSE_WORDS = {
 
 
 def failure_words(failure: dict) -> str:
-    """'contact.plan is "Pro" — actual value "Free"'."""
-    expected = f" {failure['expected_shown']}" if failure.get("expected_shown") else ""
-    note = f" ({failure['note']})" if failure.get("note") else ""
-    return (
-        f"{failure['attribute']} {failure['operator']}{expected}"
-        f" — actual value {failure['actual_shown']}{note}"
+    """'Plan is "Pro" — actual value "Free"' (the vocabulary's words)."""
+    return vocabulary.failure_words(
+        failure["attribute"],
+        failure["operator"],
+        failure.get("expected_shown") or "",
+        failure["actual_shown"],
+        failure.get("note") or "",
     )
 
 
@@ -67,7 +69,7 @@ def resume_words(details: dict) -> str:
     if why == "button":
         return f'The customer chose "{details["label"]}"'
     if why == "answer":
-        return f"The customer answered {details['attribute']}"
+        return f"The customer gave {vocabulary.collected_words(details['attribute'])}"
     if why == "reply":
         who = "The customer" if details.get("side") == "customer" else "A teammate"
         return f"{who} replied before the wait ended"
@@ -103,7 +105,7 @@ def words(kind: str, details: dict) -> str | None:
     details = details if isinstance(details, dict) else {}
     try:
         if kind == "started" and "trigger" in details:
-            return f"Started (trigger: {details['trigger'].replace('_', ' ')})"
+            return f"Started (trigger: {vocabulary.trigger_label(details['trigger'])})"
         if kind == "skipped" and "rule" in details:
             return "Did not start: " + skip_reason(details)
         listed = details.get("workflows")

@@ -149,7 +149,7 @@ def test_runs_of_a_conversation_show_step_logs_and_skip_reasons(teammate_api):
     [run] = body["runs"]
     assert (run["workflow_name"], run["status"]) == ("Tagger", "completed")
     assert [log["kind"] for log in run["logs"]] == ["started", "step", "completed"]
-    assert 'contact.plan is "Premium" — actual value "Pro"' in body["skips"][0]["message"]
+    assert 'Plan is "Premium" — actual value "Pro"' in body["skips"][0]["message"]
     listed = teammate_api.get(
         f"/api/workflow-runs/?conversation={conversation.pk}&status=completed"
     )
