@@ -22,6 +22,7 @@ PADDING = 10
 H_GAP = 24  # between paths side by side
 V_GAP = 28  # between a box and the next one down
 MARGIN = 12
+MIN_SCALE = 0.65  # how far the drawing shrinks to fit the preview's column
 # Boxes drawn at most: a huge document stays a bounded page.
 MAX_BOXES = 300
 
@@ -67,6 +68,11 @@ class Diagram:
     edges: list = field(default_factory=list)
     width: int = 0
     height: int = 0
+
+    @property
+    def min_width(self) -> int:
+        """Drawn at most this much narrower than its size (then it scrolls sideways)."""
+        return int(self.width * MIN_SCALE)
 
 
 def wrap(text: str) -> tuple:

@@ -123,7 +123,9 @@ def test_the_dry_run_explains_and_changes_nothing(admin_api, references):
     assert response.status_code == 200
     result = response.json()
     assert result["would_start"] is False
-    assert result["reason"].startswith("targeting rule did not match: contact.monthly_spend gt 500")
+    assert result["reason"].startswith(
+        "targeting rule did not match: Monthly spend is greater than 500"
+    )
     assert [r["matched"] for r in result["audience"]["rules"]] == [True, False]
     assert result["audience"]["rules"][1]["actual"] == 300
     assert result["steps"][1]["matched"] == [1]  # "project" in the message
