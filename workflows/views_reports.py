@@ -347,6 +347,8 @@ class WorkflowReportView(TeammateRequiredMixin, TemplateView):
                 for name in names
             ],
         }
+        for run in report["latest_runs"]:
+            run.status_words = vocabulary.RUN_STATUS_WORDS.get(run.status, run.status)
         table = [
             {"day": day, **{name: report["series"][name][i] for name in report["series"]}}
             for i, day in enumerate(report["days"])

@@ -480,3 +480,46 @@ def entries_chosen_words(numbers) -> str:
         return f"Rule entry {numbers[0]} matches"
     listed = ", ".join(numbers[:-1]) + f" and {numbers[-1]}"
     return f"Rule entries {listed} match"
+
+
+# --- what a run's log says as it goes (the executor and the step actions) -------------------
+
+
+def branch_matched_words(number: int) -> str:
+    return f"Branch {number} matched"
+
+
+NO_BRANCH_MATCHED = "No branch matched: took the otherwise path"
+
+
+def entries_matched_words(numbers) -> str:
+    numbers = list(numbers)
+    if not numbers:
+        return "Apply rules: no rule entry matched"
+    listed = ", ".join(str(n) for n in numbers[:-1])
+    listed = f"{listed} and {numbers[-1]}" if listed else str(numbers[0])
+    return f"Apply rules: rule {'entry' if len(numbers) == 1 else 'entries'} {listed} matched"
+
+
+def waiting_words(duration, until_reply=None) -> str:
+    said = f"Waiting {duration_words(duration)}"
+    if until_reply in REPLY_KIND_WORDS:
+        said += f", or until {REPLY_KIND_WORDS[until_reply]}"
+    return said
+
+
+def step_place_words(place: str) -> str:
+    """ "steps[1].paths[0].steps[2]" → "step 2 › path 1 › step 3" (numbers from 1)."""
+    said = []
+    for name, number in re.findall(r"(steps|paths|else)(?:\[(\d+)\])?", place):
+        if name == "else":
+            said.append(OTHERWISE.lower())
+            if number:
+                said.append(f"step {int(number) + 1}")
+        elif number:
+            said.append(f"{'step' if name == 'steps' else 'path'} {int(number) + 1}")
+    return " › ".join(said) or place
+
+
+def step_failed_words(place: str, step_type, error) -> str:
+    return f"{step_place_words(place)} ({step_label(step_type)}): {error}"
