@@ -27,12 +27,15 @@ def preview_context(data, workflow=None) -> dict:
     if form_totals_problem(data) is not None:
         return {"document": None, "problems": []}
     editor = WorkflowEditor(data=data, choices=builder_choices())
-    if not editor.is_valid():
-        # A form the save would refuse before any document exists (a list over its
-        # bound, a choice that is not offered): nothing to outline yet.
+    valid = editor.is_valid()
+    try:
+        # The fields that are valid make the document; an invalid one is left out.
+        document = editor.document()
+    except KeyError:
         return {"document": None, "problems": []}
-    document = editor.document()
-    problems = []
+    if not valid and not document.get("trigger"):
+        return {"document": None, "problems": []}
+    problems = [] if valid else [vocabulary.PREVIEW_FORM_ERRORS]
     try:
         services.workflow_validate(document, workflow=workflow)
     except DefinitionError as error:

@@ -84,6 +84,15 @@ def test_every_time_on_a_trigger_that_cannot_repeat_is_pointed_out(admin_client)
     assert "“Every time” is for triggers that can happen again" in body
 
 
+def test_a_blank_new_workflow_is_outlined_before_its_name_is_filled_in(admin_client):
+    data = post_data_for({"status": "draft", "frequency": "once", "steps": []})
+
+    body = admin_client.post(reverse("workflows:preview_new"), data).content.decode()
+
+    assert "When: Customer sends their first message" in body
+    assert "Not valid yet" in body  # no name yet: the validator says so below the outline
+
+
 def test_a_form_that_cannot_be_read_asks_to_fix_the_errors(admin_client):
     data = post_data_for(DOCUMENT)
     data["trigger"] = "teleported"
