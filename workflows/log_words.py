@@ -36,11 +36,11 @@ def targeting_words(failures: list) -> str:
 
 
 def skip_reason(details: dict, *, now: bool = False) -> str:
-    """Why a workflow did not start: 'frequency: it already ran once …'. With `now`,
+    """Why a workflow did not start: 'it runs once per conversation and …'. With `now`,
     as the dry run says it of the conversation as it is ("is active")."""
     rule = details.get("rule", "targeting")
     if rule == "frequency":
-        return "frequency: it already ran once on this conversation"
+        return vocabulary.RAN_ONCE_ALREADY
     if rule == "customer_facing":
         if details.get("other_started"):
             return f'lower priority than "{details["other"]}", which started'

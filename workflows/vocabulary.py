@@ -465,6 +465,7 @@ REPORT_SERIES_WORDS = {
 }
 WOULD_START_BECAUSE = "the targeting rules match"
 NOT_LIVE = "it is {status}, not live"
+RAN_ONCE_ALREADY = "it runs once per conversation and already ran on this one"
 PREVIEW_FORM_ERRORS = "Some fields are not filled in correctly yet."
 TEST_BRANCH_CHOSEN = "Branch {number} matches"
 TEST_NO_BRANCH = "No branch matches: the otherwise path runs"

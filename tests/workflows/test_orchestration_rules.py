@@ -212,7 +212,7 @@ def test_seed_g_frequency_once_runs_once_and_every_time_runs_every_time():
     assert runs_of(conversation, every).count() == 3
     assert (
         skips_of(conversation, once)
-        == ["Did not start: frequency: it already ran once on this conversation"] * 2
+        == ["Did not start: it runs once per conversation and already ran on this one"] * 2
     )
 
 

@@ -140,7 +140,7 @@ def test_rule_1_frequency_once_holds_back_a_workflow_that_ran_before():
     [skip] = result.of(Skip)
     assert (skip.workflow.name, skip.kind) == ("Once", FREQUENCY)
     assert words("skipped", skip.details) == (
-        "Did not start: frequency: it already ran once on this conversation"
+        "Did not start: it runs once per conversation and already ran on this one"
     )
 
 
