@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from conversations.admin import ReadOnlyAdmin
-from workflows import services
+from workflows import services, vocabulary
 from workflows.engine.definitions import TRIGGERS
 from workflows.failures import processing_retry_now
 from workflows.models import (
@@ -40,8 +40,8 @@ class WorkflowAdmin(admin.ModelAdmin):
         "name_with_icon",
         "trigger_words",
         "priority",
-        "status",
-        "frequency",
+        "status_words",
+        "frequency_words",
         "updated_at",
     ]
     list_filter = ["is_background", TriggerFilter, "status"]
@@ -90,6 +90,14 @@ class WorkflowAdmin(admin.ModelAdmin):
     def trigger_words(self, workflow):
         return trigger_label(workflow.trigger)
 
+    @admin.display(description="status", ordering="status")
+    def status_words(self, workflow):
+        return vocabulary.STATUS_WORDS.get(workflow.status, workflow.status)
+
+    @admin.display(description="frequency", ordering="frequency")
+    def frequency_words(self, workflow):
+        return vocabulary.frequency_words(workflow.frequency)
+
     @admin.display(description="definition (API.md format)")
     def document_json(self, workflow):
         return format_html("<pre>{}</pre>", json.dumps(workflow.document(), indent=2))
@@ -108,11 +116,22 @@ class WorkflowLogInline(admin.TabularInline):
 
 @admin.register(WorkflowRun)
 class WorkflowRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "workflow", "conversation", "status", "is_customer_facing", "started_at"]
+    list_display = [
+        "id",
+        "workflow",
+        "conversation",
+        "status_words",
+        "is_customer_facing",
+        "started_at",
+    ]
     list_filter = ["status", "is_customer_facing", "workflow"]
     list_select_related = ["workflow"]
     raw_id_fields = ["conversation", "event"]
     inlines = [WorkflowLogInline]
+
+    @admin.display(description="status", ordering="status")
+    def status_words(self, run):
+        return vocabulary.RUN_STATUS_WORDS.get(run.status, run.status)
 
 
 @admin.register(WorkflowLog)

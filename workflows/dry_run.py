@@ -6,7 +6,7 @@ Reads only: nothing is saved, no event is written, no run is started.
 from django.utils import timezone
 
 from conversations.models import Conversation, PartType
-from workflows import log_words
+from workflows import log_words, vocabulary
 from workflows.catalog import current_catalog
 from workflows.engine import planner
 from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
@@ -53,7 +53,8 @@ def _would_start(workflow, compiled: CompiledWorkflow, conversation, facts):
     """Whether the workflow would start on this conversation now, and why: the planner's
     own decision (frequency, targeting, one customer-facing run), said in its words."""
     if workflow.status != Workflow.Status.LIVE:
-        return False, f"it is {workflow.status}, not live"
+        status = vocabulary.STATUS_WORDS.get(workflow.status, workflow.status).lower()
+        return False, vocabulary.NOT_LIVE.format(status=status)
     runs = WorkflowRun.objects.filter(conversation=conversation)
     # Read only what the decision can use: the history for "once", the active run for a
     # customer-facing workflow.
@@ -76,7 +77,7 @@ def _would_start(workflow, compiled: CompiledWorkflow, conversation, facts):
     )
     if isinstance(decision, planner.Skip):
         return False, log_words.skip_reason(decision.details, now=True)
-    return True, "targeting matches"
+    return True, vocabulary.WOULD_START_BECAUSE
 
 
 def _rules(group: Group, facts) -> list[dict]:
@@ -100,7 +101,7 @@ def _rules(group: Group, facts) -> list[dict]:
 
 
 class _Describer:
-    """What each step would do, in the registry's dry-run words, with the paths the
+    """What each step would do, in the vocabulary's words, with the paths the
     conversation's facts would take now."""
 
     def __init__(self, facts):
@@ -151,5 +152,4 @@ class _Describer:
 
     @staticmethod
     def words(step) -> str:
-        kind = step_type(step.type)
-        return kind.would(step.args) if kind is not None else step.type
+        return vocabulary.step_words({**step.args, "type": step.type})

@@ -7,6 +7,7 @@ the executor writes carry their own words (`details={"type": ...}`): for those, 
 rows saved before records existed, `words` returns None and callers show the message.
 """
 
+from workflows import vocabulary
 from workflows.vocabulary import REPLY_KIND_WORDS, STATE_OPTION_WORDS
 
 # Workflows named in the message of a "targeting did not match" line.
@@ -20,12 +21,13 @@ CAUSE_WORDS = {
 
 
 def failure_words(failure: dict) -> str:
-    """'contact.plan is "Pro" — actual value "Free"'."""
-    expected = f" {failure['expected_shown']}" if failure.get("expected_shown") else ""
-    note = f" ({failure['note']})" if failure.get("note") else ""
-    return (
-        f"{failure['attribute']} {failure['operator']}{expected}"
-        f" — actual value {failure['actual_shown']}{note}"
+    """'Plan is "Pro" — actual value "Free"' (the vocabulary's words)."""
+    return vocabulary.failure_words(
+        failure["attribute"],
+        failure["operator"],
+        failure.get("expected_shown") or "",
+        failure["actual_shown"],
+        failure.get("note") or "",
     )
 
 
@@ -34,11 +36,11 @@ def targeting_words(failures: list) -> str:
 
 
 def skip_reason(details: dict, *, now: bool = False) -> str:
-    """Why a workflow did not start: 'frequency: it already ran once …'. With `now`,
+    """Why a workflow did not start: 'it runs once per conversation and …'. With `now`,
     as the dry run says it of the conversation as it is ("is active")."""
     rule = details.get("rule", "targeting")
     if rule == "frequency":
-        return "frequency: it already ran once on this conversation"
+        return vocabulary.RAN_ONCE_ALREADY
     if rule == "customer_facing":
         if details.get("other_started"):
             return f'lower priority than "{details["other"]}", which started'
@@ -67,7 +69,7 @@ def resume_words(details: dict) -> str:
     if why == "button":
         return f'The customer chose "{details["label"]}"'
     if why == "answer":
-        return f"The customer answered {details['attribute']}"
+        return f"The customer gave {vocabulary.collected_words(details['attribute'])}"
     if why == "reply":
         who = "The customer" if details.get("side") == "customer" else "A teammate"
         return f"{who} replied before the wait ended"
@@ -103,7 +105,7 @@ def words(kind: str, details: dict) -> str | None:
     details = details if isinstance(details, dict) else {}
     try:
         if kind == "started" and "trigger" in details:
-            return f"Started (trigger: {details['trigger'].replace('_', ' ')})"
+            return f"Started (trigger: {vocabulary.trigger_label(details['trigger'])})"
         if kind == "skipped" and "rule" in details:
             return "Did not start: " + skip_reason(details)
         listed = details.get("workflows")

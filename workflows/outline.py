@@ -1,51 +1,38 @@
 """A read-only outline of a workflow document, one line per decision and step.
 
-Words come from the vocabulary (triggers, operators, matches) and the step registry
-(each step type's outline words); the step's own fields follow in brackets.
+Every word comes from the vocabulary: the trigger and its options, the rules as
+sentences ("Plan is Pro and Monthly spend is greater than 500"), each step as a
+sentence ("Apply SLA “Standard”") and each path ("Entry 2: Tags contains VIP").
 """
 
 from workflows import vocabulary
-from workflows.editor import value_to_text
-from workflows.engine.steps import BUTTONS, path_keys, step_type
+from workflows.engine.steps import step_type
 
 
 def rules_words(group) -> str:
-    if not isinstance(group, dict) or not group.get("rules"):
-        return "everyone"
-    joiner = " and " if group.get("match", "all") == "all" else " or "
-    parts = []
-    for rule in group["rules"]:
-        if isinstance(rule, dict) and "rules" in rule:
-            parts.append(f"({rules_words(rule)})")
-        elif isinstance(rule, dict):
-            value = value_to_text(rule.get("value"))
-            parts.append(vocabulary.rule_words(rule.get("attribute"), rule.get("operator"), value))
-    return joiner.join(parts)
+    return vocabulary.group_words(group)
 
 
 def step_words(step) -> str:
-    kind = step_type(step.get("type"))
-    head = kind.outline_words(step) if kind else str(step.get("type")).replace("_", " ")
-    nested = set(path_keys()) | {"type", "steps"}
-    details = {key: value for key, value in step.items() if key not in nested}
-    shown = ", ".join(f"{key}: {value_to_text(value)}" for key, value in details.items())
-    return head + (f" ({shown})" if shown else "")
+    return vocabulary.step_words(step)
 
 
 def outline(document: dict) -> str:
+    document = document if isinstance(document, dict) else {}
     trigger = document.get("trigger")
-    lines = [f"When: {vocabulary.trigger_label(trigger)}"]
-    options = vocabulary.trigger_options_words(trigger, document.get("trigger_options"))
-    if options:
-        lines[0] += f" ({options})"
-    frequency = vocabulary.FREQUENCY_WORDS.get(document.get("frequency", "once"), "")
-    lines.append(f"  for {rules_words(document.get('audience'))} ({frequency})")
-    _steps(document.get("steps") or [], 1, lines)
+    lines = [f"When: {vocabulary.trigger_words(trigger, document.get('trigger_options'))}"]
+    if trigger != "reusable":
+        lines.append(f"Who: {rules_words(document.get('audience'))}")
+        frequency = document.get("frequency", "once")
+        lines.append(f"How often: {vocabulary.frequency_words(frequency)}")
+    _steps(document.get("steps") or [], 0, lines)
     return "\n".join(lines)
 
 
 def _steps(steps, depth, lines):
-    pad = "  " * depth
+    pad = "   " * depth
+    if not isinstance(steps, list):
+        return
     for number, step in enumerate(steps, start=1):
         if not isinstance(step, dict):
             continue
@@ -53,14 +40,11 @@ def _steps(steps, depth, lines):
         kind = step_type(step.get("type"))
         if kind is None or kind.paths is None:
             continue
-        for entry in step.get(kind.paths.key) or []:
+        for index, entry in enumerate(step.get(kind.paths.key) or [], start=1):
             if not isinstance(entry, dict):
                 continue
-            if kind.paths.kind == BUTTONS:
-                lines.append(f'{pad}   button "{entry.get("label")}":')
-            else:
-                lines.append(f"{pad}   if {rules_words(entry.get('when'))}:")
+            lines.append(f"{pad}   {vocabulary.path_words(step.get('type'), index, entry)}")
             _steps(entry.get("steps", []), depth + 2, lines)
         if kind.paths.has_else:
-            lines.append(f"{pad}   otherwise:")
+            lines.append(f"{pad}   {vocabulary.OTHERWISE}")
             _steps(step.get("else", []), depth + 2, lines)

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from conversations import services
 from conversations.actors import Actor
 from conversations.models import Conversation, SlaPolicy, Team, Teammate
+from workflows import vocabulary
 from workflows.engine.definitions import Step
 from workflows.engine.executor import StepFailed
 from workflows.engine.steps import step_type
@@ -218,7 +219,7 @@ def _collect_data(conversation, step, common, now):
     services.conversation_bot_message(
         body=step.args["body"], details={"collect": attribute}, **common
     )
-    return f"Asked the customer for {attribute}"
+    return f"Asked the customer for {vocabulary.collected_words(attribute)}"
 
 
 @action("handover")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import views, views_editor, views_reports
+from workflows import views, views_editor, views_preview, views_reports
 
 app_name = "workflows"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("reorder/", views.WorkflowReorderView.as_view(), name="reorder"),
     path("new/", views_editor.WorkflowCreateView.as_view(), name="new"),
     path("builder/fragment/", views_editor.FragmentView.as_view(), name="fragment"),
+    path("preview/", views_preview.WorkflowPreviewView.as_view(), name="preview_new"),
+    path("<int:pk>/preview/", views_preview.WorkflowPreviewView.as_view(), name="preview"),
     path("<int:pk>/edit/", views_editor.WorkflowEditView.as_view(), name="edit"),
     path("<int:pk>/status/", views.WorkflowStatusView.as_view(), name="status"),
     path("<int:pk>/duplicate/", views.WorkflowDuplicateView.as_view(), name="duplicate"),

@@ -6,8 +6,7 @@ from django.contrib import messages
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views import View
 
@@ -39,7 +38,6 @@ from workflows.forms import (
     STEP_TYPES,
 )
 from workflows.models import Workflow
-from workflows.outline import outline
 from workflows.permissions import AdminRequiredMixin, TeammateRequiredMixin
 
 ACTION = re.compile(r"^(add|remove|up|down):([\w-]+?)(?::(\w+))?$")
@@ -49,8 +47,6 @@ MAX_FORMS_PER_SET = MAX_FORMS_PER_FORMSET
 # Known values the rule picker offers: at most this many of each (plans, tags, keys).
 MAX_KNOWN_VALUES = 200
 MAX_CUSTOM_KEYS = 50
-# The other helper's live preview (diagram and outline), drawn beside the form when present.
-PREVIEW_TEMPLATE = "workflows/_preview.html"
 
 
 def custom_attribute_keys() -> list[str]:
@@ -171,13 +167,11 @@ class EditorView(View):
             "step_fields": STEP_FIELDS,
             "path_step_types": sorted(PATH_STEP_TYPES),
             "templates": TEMPLATES,
-            "outline": outline(workflow.document()) if workflow else None,
             "document_json": document_as_json(workflow.document()) if workflow else None,
             "can_edit": self.request.user.is_workspace_admin,
             "fragment_url": reverse("workflows:fragment"),
             "error_summary": error_summary(editor) if status != 200 else [],
             "summary_title": vocabulary.ERROR_SUMMARY_TITLE,
-            "preview_template": preview_template(),
         }
 
     def post(self, request, pk=None):
@@ -238,14 +232,6 @@ class WorkflowEditView(TeammateRequiredMixin, EditorView):
         workflow = self.workflow()
         editor = WorkflowEditor(document=workflow.document(), choices=builder_choices())
         return render(request, self.template_name, self.context(editor, workflow))
-
-
-def preview_template() -> str | None:
-    try:
-        get_template(PREVIEW_TEMPLATE)
-    except TemplateDoesNotExist:
-        return None
-    return PREVIEW_TEMPLATE
 
 
 FRAGMENT_TEMPLATES = {

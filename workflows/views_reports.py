@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from conversations.models import Conversation, Part, PartType
+from workflows import vocabulary
 from workflows.dry_run import workflow_dry_run
 from workflows.engine.errors import DefinitionError
-from workflows.engine.steps import step_type
 from workflows.models import Workflow, WorkflowLog, WorkflowRun
 from workflows.permissions import TeammateRequiredMixin
-from workflows.vocabulary import operator_words, trigger_label
+from workflows.vocabulary import trigger_label
 
 # The test run's pick list: the newest conversations, each with the first words of its
 # last customer message (read as a short prefix, so a long message costs nothing).
@@ -102,16 +102,12 @@ def first_words(text: str, count: int = SNIPPET_WORDS) -> str:
 
 
 def show(value) -> str:
-    """A rule's value or actual value as the page shows it."""
-    if value is None or value == "":
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
+    """A rule's actual value as the page shows it (text quoted, the rest in words)."""
+    if isinstance(value, str) and value:
+        return vocabulary.quoted(value)
     if isinstance(value, list):
         return ", ".join(show(v) for v in value) if value else "none"
-    if isinstance(value, str):
-        return f"“{value}”"
-    return str(value)
+    return vocabulary.value_words(value)
 
 
 def rule_rows(rules: list[dict], depth: int) -> tuple[list[dict], list[bool]]:
@@ -121,17 +117,23 @@ def rule_rows(rules: list[dict], depth: int) -> tuple[list[dict], list[bool]]:
         if "rules" in rule:
             inner, inner_results = rule_rows(rule["rules"], depth + 1)
             matched = all(inner_results) if rule["match"] == "all" else any(inner_results)
-            rows.append({"depth": depth, "group": rule["match"], "matched": matched})
+            rows.append(
+                {
+                    "depth": depth,
+                    "group": vocabulary.match_heading(rule["match"]),
+                    "matched": matched,
+                }
+            )
             rows.extend(inner)
         else:
             matched = rule["matched"]
-            unary = rule["operator"] in ("is_set", "is_unknown")
             rows.append(
                 {
                     "depth": depth,
                     "attribute": rule["attribute"],
-                    "operator": operator_words(rule["operator"]),
-                    "value": "" if unary else show(rule["value"]),
+                    "words": vocabulary.rule_words(
+                        rule["attribute"], rule["operator"], rule["value"]
+                    ),
                     "actual": show(rule["actual"]),
                     "matched": matched,
                 }
@@ -150,28 +152,28 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
         if step["type"] == "branches":
             chosen = step.get("matched", [])
             if chosen:
-                row["note"] = f"branch {chosen[0] + 1} matches"
+                row["note"] = vocabulary.TEST_BRANCH_CHOSEN.format(number=chosen[0] + 1)
                 label = f"{path_label(step)} {chosen[0] + 1}"
                 rows.append(path_row(depth + 1, label, chosen=True))
             else:
-                row["note"] = "no branch matches: the else path runs"
-                rows.append(path_row(depth + 1, "Else", chosen=True))
+                row["note"] = vocabulary.TEST_NO_BRANCH
+                rows.append(path_row(depth + 1, vocabulary.OTHERWISE, chosen=True))
             for path in paths:
                 rows.extend(step_rows(path, depth + 2))
         elif step["type"] == "apply_rules":
             chosen = step.get("matched", [])
             row["note"] = (
-                "matching entries: " + ", ".join(str(n + 1) for n in chosen)
+                vocabulary.entries_chosen_words(n + 1 for n in chosen)
                 if chosen
-                else "no entry matches: nothing runs"
+                else vocabulary.TEST_NO_ENTRY
             )
             for n, path in zip(chosen, paths, strict=True):
                 rows.append(path_row(depth + 1, f"{path_label(step)} {n + 1}", chosen=True))
                 rows.extend(step_rows(path, depth + 2))
         elif step["type"] == "reply_buttons":
-            row["note"] = "the customer's choice picks the path"
+            row["note"] = vocabulary.TEST_BUTTONS
             for button in paths:
-                label = f"{path_label(step)} “{button['label']}”"
+                label = f"{path_label(step)} {vocabulary.quoted(button['label'])}"
                 rows.append(path_row(depth + 1, label, chosen=False))
                 rows.extend(step_rows(button["steps"], depth + 2))
         elif step["type"] == "run_workflow":
@@ -179,13 +181,13 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
                 for path in paths:
                     rows.extend(step_rows(path, depth + 1))
             else:
-                row["note"] = "that workflow is not live: its steps are not shown"
+                row["note"] = vocabulary.TEST_NOT_LIVE_TARGET
     return rows
 
 
 def path_label(step: dict) -> str:
-    """What the builder calls one path of the step: "Branch", "Rule entry", "Button"."""
-    return step_type(step["type"]).paths.path_label
+    """What one path of the step is called: "Branch", "Entry", "Button"."""
+    return vocabulary.PATH_LABELS.get(step["type"], "Path")
 
 
 def path_row(depth: int, label: str, *, chosen: bool) -> dict:
@@ -220,7 +222,9 @@ class WorkflowTestRunView(TeammateRequiredMixin, TemplateView):
             rows, _ = rule_rows(result["audience"]["rules"], 1)
             context.update(
                 result=result,
-                audience_match=(workflow.audience or {}).get("match", "all"),
+                audience_match=vocabulary.match_heading(
+                    (workflow.audience or {}).get("match", "all")
+                ),
                 rule_rows=rows,
                 step_rows=step_rows(result["steps"]),
             )
@@ -335,10 +339,16 @@ class WorkflowReportView(TeammateRequiredMixin, TemplateView):
         chart = {
             "labels": [day.isoformat() for day in report["days"]],
             "datasets": [
-                {"key": name, "label": name.title(), "data": report["series"][name]}
+                {
+                    "key": name,
+                    "label": vocabulary.REPORT_SERIES_WORDS[name],
+                    "data": report["series"][name],
+                }
                 for name in names
             ],
         }
+        for run in report["latest_runs"]:
+            run.status_words = vocabulary.RUN_STATUS_WORDS.get(run.status, run.status)
         table = [
             {"day": day, **{name: report["series"][name][i] for name in report["series"]}}
             for i, day in enumerate(report["days"])

@@ -1,10 +1,17 @@
-"""Words for people, written once: triggers, their options, rule operators and matches,
-statuses, frequencies, SLA targets.
+"""Words for people, written once: triggers and their options, attributes, operators,
+rules, steps, frequencies, statuses, run outcomes, value problems and SLA targets.
 
-Every page (the builder, the list, the test run), the outline, the admin and the
-timeline read their words here; the engine keeps the machine names (API.md's format).
+Every page (the builder, the outline and diagram, the list, the test run, the report),
+the admin, the timeline (through `log_words`) and the validator's messages read their
+words here; the engine keeps the machine names (API.md's format) in documents and logs.
+People never read a dotted attribute name (`contact.plan`) or an operator code (`gt`).
 Pure Python: no Django, so the engine's plain-data code may use it too.
 """
+
+import re
+from datetime import date, datetime, timedelta
+
+# --- triggers ------------------------------------------------------------------------------
 
 # Trigger names as the builder shows them (a noun phrase that starts a sentence).
 TRIGGER_LABELS = {
@@ -31,72 +38,17 @@ REPLY_KIND_WORDS = {
 }
 NEVER = "never"
 
-OPERATOR_WORDS = {
-    "is": "is",
-    "is_not": "is not",
-    "contains": "contains",
-    "not_contains": "does not contain",
-    "starts_with": "starts with",
-    "ends_with": "ends with",
-    "in": "is any of",
-    "not_in": "is none of",
-    "gt": "greater than",
-    "gte": "at least",
-    "lt": "less than",
-    "lte": "at most",
-    "is_set": "is set",
-    "is_unknown": "is unknown",
-    "before": "before",
-    "after": "after",
-    "more_than_days_ago": "more than N days ago",
-    "less_than_days_ago": "less than N days ago",
-}
-MATCH_WORDS = {"all": "all of", "any": "any of"}
-STATUS_WORDS = {"draft": "Draft", "live": "Live", "paused": "Paused"}
-FREQUENCY_WORDS = {"once": "once", "every_time": "every time"}
-# Attribute words: ATTRIBUTE_WORDS below (the builder's picker).
-SLA_TARGET_WORDS = {
-    "first_reply": "First reply",
-    "next_reply": "Next reply",
-    "time_to_close": "Close",
-}
+# --- attributes ------------------------------------------------------------------------
 
-
-def trigger_label(trigger) -> str:
-    return TRIGGER_LABELS.get(trigger, str(trigger))
-
-
-def operator_words(operator) -> str:
-    return OPERATOR_WORDS.get(operator, str(operator))
-
-
-def trigger_options_words(trigger, options: dict) -> str:
-    """`{"state": "closed"}` → "to closed"; `{"after": "30m"}` → "for 30m"; {} → ""."""
-    options = options if isinstance(options, dict) else {}
-    parts = []
-    if options.get("state"):
-        parts.append(f"to {STATE_OPTION_WORDS.get(options['state'], options['state'])}")
-    if options.get("after"):
-        parts.append(f"for {options['after']}")
-    return " ".join(parts)
-
-
-def rule_words(attribute, operator, value_text: str = "") -> str:
-    """One rule as the outline and the test run say it: `contact.plan is any of pro, team`."""
-    return f"{attribute} {operator_words(operator)} {value_text}".strip()
-
-
-# --- Builder: attribute picker, value widgets and error words (added for issue 13) -----
-# The engine declares each attribute's type (workflows.engine.rules.ATTRIBUTE_TYPES);
-# these are the words for them. The picker's group is the name's first part.
-ATTRIBUTE_GROUP_WORDS = {
+# What the builder's picker groups attributes under, in its order.
+ATTRIBUTE_GROUPS = {
     "contact": "Contact",
     "company": "Company",
     "conversation": "Conversation",
     "message": "Message",
     "time": "Time",
 }
-ATTRIBUTE_WORDS = {
+ATTRIBUTE_LABELS = {
     "contact.name": "Name",
     "contact.email": "Email",
     "contact.role": "Role",
@@ -107,19 +59,478 @@ ATTRIBUTE_WORDS = {
     "company.plan": "Company plan",
     "company.monthly_spend": "Company monthly spend",
     "company.size": "Company size",
-    "conversation.state": "State",
-    "conversation.assignee": "Assigned teammate",
-    "conversation.team": "Assigned team",
+    "conversation.state": "Conversation state",
+    "conversation.assignee": "Assignee",
+    "conversation.team": "Team",
     "conversation.tags": "Tags",
     "conversation.priority": "Priority",
     "conversation.channel": "Channel",
     "conversation.in_bot_inbox": "In the bot inbox",
-    "conversation.created_at": "Started",
+    "conversation.created_at": "Conversation started",
     "message.body": "Message text",
     "message.author_type": "Message author",
-    "time.office_hours": "Within office hours",
+    "time.office_hours": "During office hours",
     "time.weekday": "Day of the week",
 }
+# What a collect-data step asks for (email, name, plan or custom.<key>).
+COLLECTED_WORDS = {"email": "their email", "name": "their name", "plan": "their plan"}
+
+
+def _humanize(key: str) -> str:
+    words = key.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:] if words else key
+
+
+def attribute_label(attribute) -> str:
+    """`contact.monthly_spend` → "Monthly spend"; `contact.custom.seats` → "Seats (contact)"."""
+    if not isinstance(attribute, str) or not attribute:
+        return "(no attribute)"
+    if attribute in ATTRIBUTE_LABELS:
+        return ATTRIBUTE_LABELS[attribute]
+    group, _, rest = attribute.partition(".")
+    if rest.startswith("custom.") and group in ATTRIBUTE_GROUPS:
+        return f"{_humanize(rest[len('custom.') :])} ({ATTRIBUTE_GROUPS[group].lower()} data)"
+    # Not an attribute the engine knows (the validator says so): said as typed, undotted.
+    return _humanize(attribute.replace(".", " "))
+
+
+def attribute_group(attribute) -> str:
+    group = attribute.partition(".")[0] if isinstance(attribute, str) else ""
+    return ATTRIBUTE_GROUPS.get(group, "Other")
+
+
+def collected_words(attribute) -> str:
+    if isinstance(attribute, str) and attribute in COLLECTED_WORDS:
+        return COLLECTED_WORDS[attribute]
+    if isinstance(attribute, str) and attribute.startswith("custom."):
+        return f"their {_humanize(attribute[len('custom.') :]).lower()}"
+    return f"their {attribute}"
+
+
+# --- operators and rules -----------------------------------------------------------------
+
+# Operator codes in words that continue "<attribute> …" (the builder's select says them
+# too). `{value}` marks where the value goes when it is not at the end.
+OPERATOR_WORDS = {
+    "is": "is",
+    "is_not": "is not",
+    "contains": "contains",
+    "not_contains": "does not contain",
+    "starts_with": "starts with",
+    "ends_with": "ends with",
+    "in": "is any of",
+    "not_in": "is none of",
+    "gt": "is greater than",
+    "gte": "is at least",
+    "lt": "is less than",
+    "lte": "is at most",
+    "is_set": "is known",
+    "is_unknown": "is unknown",
+    "before": "is before",
+    "after": "is after",
+    "more_than_days_ago": "is more than … days ago",
+    "less_than_days_ago": "is less than … days ago",
+}
+_OPERATOR_SENTENCES = {
+    "more_than_days_ago": "is more than {value} days ago",
+    "less_than_days_ago": "is less than {value} days ago",
+}
+MATCH_WORDS = {"all": "all of", "any": "any of"}
+MATCH_JOINERS = {"all": "and", "any": "or"}
+MATCH_HEADINGS = {"all": "All of these", "any": "Any of these"}
+EVERYONE = "Everyone"
+
+
+def match_heading(match) -> str:
+    return MATCH_HEADINGS.get(match if isinstance(match, str) else "all", MATCH_HEADINGS["all"])
+
+
+def operator_words(operator) -> str:
+    if not isinstance(operator, str):
+        return "(no operator)"
+    return OPERATOR_WORDS.get(operator, operator.replace("_", " "))
+
+
+def value_words(value) -> str:
+    """A rule's value as a sentence says it: Pro, 500, yes, Pro or Team, 31 Jan 2026."""
+    if value is None or value == "":
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [value_words(item) for item in value]
+        return ", ".join(items) if items else "nothing"
+    if isinstance(value, datetime):
+        return value.strftime("%-d %b %Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%-d %b %Y")
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return value_words(moment if ("T" in value or " " in value) else moment.date())
+    return str(value)
+
+
+def rule_words(attribute, operator, value=None) -> str:
+    """One rule as a sentence: "Monthly spend is greater than 500", "Plan is Pro"."""
+    label = attribute_label(attribute)
+    operator = operator if isinstance(operator, str) else ""
+    if operator in ("is_set", "is_unknown"):
+        return f"{label} {operator_words(operator)}"
+    shown = value_words(value)
+    if operator in ("contains", "not_contains", "starts_with", "ends_with") and isinstance(
+        value, str
+    ):
+        shown = quoted(value)
+    if operator in _OPERATOR_SENTENCES:
+        return f"{label} {_OPERATOR_SENTENCES[operator].format(value=shown)}"
+    return f"{label} {operator_words(operator)} {shown}".strip()
+
+
+def group_words(group, *, nested: bool = False) -> str:
+    """A rule group as one sentence: "Plan is Pro and Monthly spend is greater than 500"."""
+    if not isinstance(group, dict) or not group.get("rules"):
+        return EVERYONE if not nested else "(no rules)"
+    match = group.get("match", "all")
+    joiner = f" {MATCH_JOINERS.get(match, 'and') if isinstance(match, str) else 'and'} "
+    parts = []
+    for rule in group["rules"]:
+        if isinstance(rule, dict) and "rules" in rule:
+            parts.append(f"({group_words(rule, nested=True)})")
+        elif isinstance(rule, dict):
+            parts.append(rule_words(rule.get("attribute"), rule.get("operator"), rule.get("value")))
+    return joiner.join(parts)
+
+
+def failure_words(attribute, operator, expected_shown: str, actual_shown: str, note="") -> str:
+    """Why one rule did not match: 'Plan is "Pro" — actual value "Free"'."""
+    label = attribute_label(attribute)
+    if isinstance(operator, str) and operator in _OPERATOR_SENTENCES and expected_shown:
+        said = f"{label} {_OPERATOR_SENTENCES[operator].format(value=expected_shown)}"
+    else:
+        expected = f" {expected_shown}" if expected_shown else ""
+        said = f"{label} {operator_words(operator)}{expected}"
+    note = f" ({note})" if note else ""
+    return f"{said} — actual value {actual_shown}{note}"
+
+
+# What a rule's value must be, by the kind of value the engine parses.
+VALUE_EXPECTED = {
+    "number": "a number",
+    "date": "a date such as 2026-01-31",
+    "days": "a whole number of days (0 or more)",
+    "text": "text",
+    "bool": "yes or no",
+    "scalar": "text, a number or yes/no",
+    "weekday": "a day of the week (Monday to Sunday)",
+    "list": "one or more values, separated by commas",
+    "one": "one value (choose “is any of” for several)",
+    "years": "a date between the years {low} and {high}",
+}
+
+
+def value_problem(attribute, expected: str) -> str:
+    """A rule's value the validator refuses: "Monthly spend must be a number."."""
+    return f"{attribute_label(attribute)} must be {expected}."
+
+
+def operator_problem(attribute, operator, allowed) -> str:
+    fits = ", ".join(f"“{operator_words(op)}”" for op in allowed)
+    return (
+        f"“{operator_words(operator)}” does not fit {attribute_label(attribute)}; "
+        f"choose one of {fits}."
+    )
+
+
+def unknown_attribute(attribute) -> str:
+    if not isinstance(attribute, str) or not attribute.strip():
+        return "Choose an attribute."
+    return f"There is no attribute called “{attribute}”: choose one from the list."
+
+
+VALUE_NEEDED = "{attribute} needs a value to compare with."
+
+# --- workflows: status, frequency, trigger sentences ---------------------------------------
+
+STATUS_WORDS = {"draft": "Draft", "live": "Live", "paused": "Paused"}
+FREQUENCY_WORDS = {"once": "Once per conversation", "every_time": "Every time"}
+FREQUENCY_NOT_REPEATABLE = (
+    "“Every time” is for triggers that can happen again; this trigger happens once "
+    "per conversation."
+)
+
+
+def frequency_words(frequency) -> str:
+    return FREQUENCY_WORDS.get(frequency, str(frequency)) if isinstance(frequency, str) else ""
+
+
+SLA_TARGET_WORDS = {
+    "first_reply": "First reply",
+    "next_reply": "Next reply",
+    "time_to_close": "Close",
+}
+DURATION_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}
+
+
+def trigger_label(trigger) -> str:
+    if not isinstance(trigger, str):
+        return "(no trigger)"
+    return TRIGGER_LABELS.get(trigger, trigger.replace("_", " "))
+
+
+def duration_words(text) -> str:
+    """ "30m" → "30 minutes", "1h30m" → "1 hour 30 minutes" (a timedelta too); anything
+    else as given."""
+    if isinstance(text, timedelta):
+        seconds, text = int(text.total_seconds()), ""
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+            if seconds >= size or (unit == "s" and not text):
+                text += f"{seconds // size}{unit}" if seconds >= size or not text else ""
+                seconds %= size
+        text = text or "0s"
+    text = str(text or "").strip()
+    parts = re.findall(r"(\d+)\s*([smhdw])", text)
+    if not parts or "".join(n + u for n, u in parts) != text.replace(" ", ""):
+        return text
+    said = []
+    for number, unit in parts:
+        word = DURATION_UNITS[unit]
+        said.append(f"{int(number)} {word}{'' if int(number) == 1 else 's'}")
+    return " ".join(said)
+
+
+def trigger_options_words(trigger, options: dict) -> str:
+    """`{"state": "closed"}` → "to closed"; `{"after": "30m"}` → "for 30 minutes"; {} → ""."""
+    options = options if isinstance(options, dict) else {}
+    parts = []
+    if options.get("state"):
+        state = options["state"]
+        parts.append(
+            f"to {STATE_OPTION_WORDS.get(state, state) if isinstance(state, str) else state}"
+        )
+    if options.get("after"):
+        parts.append(f"for {duration_words(options['after'])}")
+    return " ".join(parts)
+
+
+def trigger_words(trigger, options=None) -> str:
+    """ "Teammate changes the conversation state to closed", "Customer unresponsive for 30
+    minutes": the trigger and its options in one phrase."""
+    said = trigger_options_words(trigger, options)
+    return f"{trigger_label(trigger)} {said}".strip()
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+STEP_LABELS = {
+    "add_tag": "Add tag",
+    "remove_tag": "Remove tag",
+    "assign": "Assign",
+    "unassign": "Unassign",
+    "close": "Close",
+    "reopen": "Reopen",
+    "snooze": "Snooze",
+    "set_priority": "Mark priority",
+    "apply_sla": "Apply SLA",
+    "set_data": "Set conversation data",
+    "add_note": "Add note",
+    "wait": "Wait",
+    "branches": "Branches",
+    "apply_rules": "Apply rules",
+    "run_workflow": "Run reusable workflow",
+    "send_message": "Send message",
+    "reply_buttons": "Reply buttons",
+    "collect_data": "Collect data",
+    "handover": "Hand over to the inbox",
+}
+# What one path of a step is called: "Branch 1", "Entry 2", "Button “Yes”".
+PATH_LABELS = {"branches": "Branch", "apply_rules": "Rule entry", "reply_buttons": "Button"}
+OTHERWISE = "Otherwise"
+QUOTE_CHARS = 60
+
+
+def quoted(text, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(str(text if text is not None else "").split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return f"“{text}”"
+
+
+def _assign(step) -> str:
+    if step.get("teammate"):
+        whom = f"teammate {quoted(step['teammate'])}"
+    else:
+        whom = f"team {quoted(step.get('team', ''))}"
+    return f"Assign to {whom}" + (" (round robin)" if step.get("round_robin") else "")
+
+
+def _snooze(step) -> str:
+    if step.get("until"):
+        return f"Snooze until {value_words(step['until'])}"
+    return f"Snooze for {duration_words(step.get('duration', ''))}"
+
+
+def _wait(step) -> str:
+    said = f"Wait {duration_words(step.get('duration', ''))}"
+    reply = step.get("until_reply")
+    if reply in REPLY_KIND_WORDS:
+        said += f", or until {REPLY_KIND_WORDS[reply]}"
+    return said
+
+
+def _handover(step) -> str:
+    if step.get("team"):
+        return f"Hand over to team {quoted(step['team'])}"
+    if step.get("teammate"):
+        return f"Hand over to teammate {quoted(step['teammate'])}"
+    return "Hand over to the inbox"
+
+
+def _set_data(step) -> str:
+    return (
+        f"Set conversation data {quoted(step.get('key', ''))} to {value_words(step.get('value'))}"
+    )
+
+
+_STEP_SENTENCES = {
+    "add_tag": lambda s: f"Add tag {quoted(s.get('tag', ''))}",
+    "remove_tag": lambda s: f"Remove tag {quoted(s.get('tag', ''))}",
+    "assign": _assign,
+    "unassign": lambda s: "Unassign the conversation",
+    "close": lambda s: "Close the conversation",
+    "reopen": lambda s: "Reopen the conversation",
+    "snooze": _snooze,
+    "set_priority": lambda s: "Mark as priority" if s.get("priority") else "Remove priority",
+    "apply_sla": lambda s: f"Apply SLA {quoted(s.get('sla', ''))}",
+    "set_data": _set_data,
+    "add_note": lambda s: f"Add note {quoted(s.get('body', ''))}",
+    "wait": _wait,
+    "branches": lambda s: "Take the first branch that matches",
+    "apply_rules": lambda s: "Apply rules: run every entry that matches",
+    "run_workflow": lambda s: f"Run reusable workflow {quoted(s.get('workflow', ''))}",
+    "send_message": lambda s: f"Send message {quoted(s.get('body', ''))}",
+    "reply_buttons": lambda s: f"Ask {quoted(s.get('body', ''))} with reply buttons",
+    "collect_data": lambda s: (
+        f"Ask for {collected_words(s.get('attribute'))}: {quoted(s.get('body', ''))}"
+    ),
+    "handover": _handover,
+}
+
+
+def step_label(step_type) -> str:
+    if not isinstance(step_type, str):
+        return "(no step type)"
+    return STEP_LABELS.get(step_type, step_type.replace("_", " ").capitalize())
+
+
+def step_words(step) -> str:
+    """One step as a sentence: "Apply SLA “Standard”", "Assign to team “Support”"."""
+    if not isinstance(step, dict):
+        return "(not a step)"
+    sentence = _STEP_SENTENCES.get(step.get("type")) if isinstance(step.get("type"), str) else None
+    if sentence is None:
+        return step_label(step.get("type"))
+    try:
+        return sentence(step)
+    except (AttributeError, TypeError, ValueError):
+        return step_label(step.get("type"))
+
+
+def path_words(step_type, number: int, entry=None) -> str:
+    """ "Branch 1: Plan is Pro", "Rule entry 2: Tags contains VIP", "Button “Yes”"."""
+    label = PATH_LABELS.get(step_type, "Path") if isinstance(step_type, str) else "Path"
+    entry = entry if isinstance(entry, dict) else {}
+    if step_type == "reply_buttons":
+        return f"{label} {quoted(entry.get('label', ''))}"
+    return f"{label} {number}: {group_words(entry.get('when'), nested=True)}"
+
+
+# --- runs: outcomes and what the test run says -------------------------------------------
+
+RUN_STATUS_WORDS = {
+    "running": "Running",
+    "waiting": "Waiting",
+    "completed": "Completed",
+    "interrupted": "Interrupted",
+    "failed": "Failed",
+}
+REPORT_SERIES_WORDS = {
+    "started": "Started",
+    "completed": "Completed",
+    "interrupted": "Interrupted",
+    "failed": "Failed",
+    "skipped": "Skipped",
+}
+WOULD_START_BECAUSE = "the targeting rules match"
+NOT_LIVE = "it is {status}, not live"
+RAN_ONCE_ALREADY = "it runs once per conversation and already ran on this one"
+PREVIEW_FORM_ERRORS = "Some fields are not filled in correctly yet."
+TEST_BRANCH_CHOSEN = "Branch {number} matches"
+TEST_NO_BRANCH = "No branch matches: the otherwise path runs"
+TEST_ENTRIES_CHOSEN = "{entries} {verb}"
+TEST_NO_ENTRY = "No entry matches: nothing runs"
+TEST_BUTTONS = "The customer’s choice picks the path"
+TEST_NOT_LIVE_TARGET = "That workflow is not live: its steps are not shown"
+
+
+def entries_chosen_words(numbers) -> str:
+    """Which apply-rules entries match: "Rule entry 2 matches", "Rule entries 1 and 3 match"."""
+    numbers = [str(n) for n in numbers]
+    if len(numbers) == 1:
+        return f"Rule entry {numbers[0]} matches"
+    listed = ", ".join(numbers[:-1]) + f" and {numbers[-1]}"
+    return f"Rule entries {listed} match"
+
+
+# --- what a run's log says as it goes (the executor and the step actions) -------------------
+
+
+def branch_matched_words(number: int) -> str:
+    return f"Branch {number} matched"
+
+
+NO_BRANCH_MATCHED = "No branch matched: took the otherwise path"
+
+
+def entries_matched_words(numbers) -> str:
+    numbers = list(numbers)
+    if not numbers:
+        return "Apply rules: no rule entry matched"
+    listed = ", ".join(str(n) for n in numbers[:-1])
+    listed = f"{listed} and {numbers[-1]}" if listed else str(numbers[0])
+    return f"Apply rules: rule {'entry' if len(numbers) == 1 else 'entries'} {listed} matched"
+
+
+def waiting_words(duration, until_reply=None) -> str:
+    said = f"Waiting {duration_words(duration)}"
+    if until_reply in REPLY_KIND_WORDS:
+        said += f", or until {REPLY_KIND_WORDS[until_reply]}"
+    return said
+
+
+def step_place_words(place: str) -> str:
+    """ "steps[1].paths[0].steps[2]" → "step 2 › path 1 › step 3" (numbers from 1)."""
+    said = []
+    for name, number in re.findall(r"(steps|paths|else)(?:\[(\d+)\])?", place):
+        if name == "else":
+            said.append(OTHERWISE.lower())
+            if number:
+                said.append(f"step {int(number) + 1}")
+        elif number:
+            said.append(f"{'step' if name == 'steps' else 'path'} {int(number) + 1}")
+    return " › ".join(said) or place
+
+
+def step_failed_words(place: str, step_type, error) -> str:
+    return f"{step_place_words(place)} ({step_label(step_type)}): {error}"
+
+
+# --- Builder: attribute picker, value widgets and error words (added for issue 13) -----
+# The engine declares each attribute's type (workflows.engine.rules.ATTRIBUTE_TYPES);
+# their labels are ATTRIBUTE_LABELS above. The picker's group is the name's first part.
+ATTRIBUTE_GROUP_WORDS = ATTRIBUTE_GROUPS
 CUSTOM_ATTRIBUTES_GROUP = "Custom attributes"
 CHOOSE_ATTRIBUTE = "Choose an attribute"
 YES_NO_WORDS = {"true": "yes", "false": "no"}
@@ -152,17 +563,6 @@ PLACE_WORDS = {
     "else": "Else",
 }
 ERROR_SUMMARY_TITLE = "Fix these before saving:"
-
-
-def attribute_label(attribute) -> str:
-    """`contact.monthly_spend` → "Monthly spend"; a custom one → its key, as typed."""
-    attribute = str(attribute or "")
-    if attribute in ATTRIBUTE_WORDS:
-        return ATTRIBUTE_WORDS[attribute]
-    group, _, rest = attribute.partition(".")
-    if rest.startswith("custom.") and group in ATTRIBUTE_GROUP_WORDS:
-        return f"{ATTRIBUTE_GROUP_WORDS[group]} {rest[len('custom.') :]}"
-    return attribute
 
 
 def value_problem_words(attribute, value_kind) -> str:

@@ -123,7 +123,9 @@ def test_the_dry_run_explains_and_changes_nothing(admin_api, references):
     assert response.status_code == 200
     result = response.json()
     assert result["would_start"] is False
-    assert result["reason"].startswith("targeting rule did not match: contact.monthly_spend gt 500")
+    assert result["reason"].startswith(
+        "targeting rule did not match: Monthly spend is greater than 500"
+    )
     assert [r["matched"] for r in result["audience"]["rules"]] == [True, False]
     assert result["audience"]["rules"][1]["actual"] == 300
     assert result["steps"][1]["matched"] == [1]  # "project" in the message
@@ -149,7 +151,7 @@ def test_runs_of_a_conversation_show_step_logs_and_skip_reasons(teammate_api):
     [run] = body["runs"]
     assert (run["workflow_name"], run["status"]) == ("Tagger", "completed")
     assert [log["kind"] for log in run["logs"]] == ["started", "step", "completed"]
-    assert 'contact.plan is "Premium" — actual value "Pro"' in body["skips"][0]["message"]
+    assert 'Plan is "Premium" — actual value "Pro"' in body["skips"][0]["message"]
     listed = teammate_api.get(
         f"/api/workflow-runs/?conversation={conversation.pk}&status=completed"
     )

@@ -118,7 +118,7 @@ def test_a_workflow_running_a_customer_facing_reusable_workflow_is_customer_faci
         (with_steps({"type": "add_tag", "tag": "  "}), "steps[0].tag", "required"),
         (with_steps({"type": "close"}, audience={"match": "all", "rules": [
             {"attribute": "contact.shoe_size", "operator": "is", "value": 9}]}),
-         "audience.rules[0].attribute", "Unknown attribute"),
+         "audience.rules[0].attribute", "no attribute called"),
         (with_steps({"type": "close"}, audience={"match": "all", "rules": [
             {"attribute": "contact.plan", "operator": "gt", "value": 9}]}),
          "audience.rules[0].operator", "does not fit"),

@@ -250,7 +250,7 @@ def test_a_rule_that_does_not_fit_its_attribute_is_refused_beside_the_operator(a
     body = response.content.decode()
     assert response.status_code == 400
     rule = body[body.index('name="a-r-0-operator"') - 600 :]
-    assert "does not fit contact.plan" in rule[:2000]
+    assert "does not fit Plan" in rule[:2000]
     assert not Workflow.objects.exists()
 
 
@@ -300,7 +300,7 @@ def test_the_edit_page_saves_changes_and_shows_the_outline(admin_client):
     workflow.refresh_from_db()
     assert workflow.steps == [{"type": "add_tag", "tag": "new"}]
     body = response.content.decode()
-    assert "Saved" in body and "add tag (tag: new)" in body
+    assert "Saved" in body and "Add tag “new”" in body
 
 
 def test_removed_steps_do_not_count_in_the_numbering(admin_client, names):

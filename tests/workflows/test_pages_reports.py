@@ -137,26 +137,27 @@ def test_it_shows_the_failing_rule_with_its_actual_value_and_changes_nothing(
     assert response.status_code == 200
     result = response.context["result"]
     assert result["would_start"] is False
-    assert "contact.monthly_spend gt 500" in result["reason"]
+    assert "Monthly spend is greater than 500 — actual value 300" in result["reason"]
     rows = response.context["rule_rows"]
     spend = next(r for r in rows if r.get("attribute") == "contact.monthly_spend")
     assert (spend["matched"], spend["actual"], spend["depth"]) == (False, "300", 1)
     group = next(r for r in rows if r.get("group"))
-    assert (group["group"], group["matched"], group["depth"]) == ("any", True, 1)
+    assert (group["group"], group["matched"], group["depth"]) == ("Any of these", True, 1)
     channel = next(r for r in rows if r.get("attribute") == "conversation.channel")
     assert (channel["matched"], channel["actual"], channel["depth"]) == (False, "“messenger”", 2)
     steps = response.context["step_rows"]
     assert [(r["depth"], r.get("would") or r.get("path")) for r in steps] == [
-        (0, 'tag the conversation "Triage"'),
-        (0, "take the first matching branch"),
+        (0, "Add tag “Triage”"),
+        (0, "Take the first branch that matches"),
         (1, "Branch 2"),
-        (2, 'tag the conversation "Refunds"'),
-        (2, "mark as priority"),
+        (2, "Add tag “Refunds”"),
+        (2, "Mark as priority"),
     ]
     body = response.content.decode()
     assert "Would not start" in body
-    assert '— actual: <span class="actual">300</span>' in body
-    assert "branch 2 matches" in body
+    assert "Monthly spend is greater than 500" in body
+    assert '— actual value: <span class="actual">300</span>' in body
+    assert "Branch 2 matches" in body
     assert everything_counted(refund_conversation) == before
 
 
@@ -174,8 +175,8 @@ def test_it_shows_a_workflow_that_would_start_and_its_else_path(teammate_client,
     assert response.context["result"]["would_start"] is True
     body = response.content.decode()
     assert "Would start" in body
-    assert "no branch matches: the else path runs" in body
-    assert "close the conversation" in body
+    assert "No branch matches: the otherwise path runs" in body
+    assert "Close the conversation" in body
 
 
 @pytest.mark.parametrize(
@@ -361,8 +362,8 @@ def test_it_marks_every_matching_entry_and_each_button_path():
         (2, "tag S", None),
         (0, 'continue in "Gone"', None),
     ]
-    assert rows[0]["note"] == "matching entries: 1, 3"
-    assert rows[-1]["note"] == "that workflow is not live: its steps are not shown"
+    assert rows[0]["note"] == "Rule entries 1 and 3 match"
+    assert rows[-1]["note"] == "That workflow is not live: its steps are not shown"
 
 
 def test_the_test_run_with_a_result_reads_a_bounded_number_of_rows(

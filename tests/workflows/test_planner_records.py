@@ -78,9 +78,9 @@ def test_the_workflows_that_ran_before_are_read_one_row_per_workflow():
     [
         (
             "skipped",
-            "Did not start: frequency: it already ran once on this conversation",
+            "Did not start: it runs once per conversation and already ran on this one",
             {"trigger": "customer_any_message"},
-            'Workflow "Greeter" did not start: frequency: it already ran once on this conversation',
+            'Workflow "Greeter" did not start: it runs once per conversation and already ran on this one',
         ),
         (
             "not_matched",

@@ -126,7 +126,7 @@ def test_rule_1_targeting_is_read_as_the_conversation_is_and_its_failure_is_reco
         }
     ]
     assert words(line.log_kind, line.details) == (
-        'Did not start: targeting rule did not match: contact.plan is "Pro" — actual value "Free"'
+        'Did not start: targeting rule did not match: Plan is "Pro" — actual value "Free"'
     )
 
 
@@ -140,7 +140,7 @@ def test_rule_1_frequency_once_holds_back_a_workflow_that_ran_before():
     [skip] = result.of(Skip)
     assert (skip.workflow.name, skip.kind) == ("Once", FREQUENCY)
     assert words("skipped", skip.details) == (
-        "Did not start: frequency: it already ran once on this conversation"
+        "Did not start: it runs once per conversation and already ran on this one"
     )
 
 
@@ -239,7 +239,7 @@ def test_rule_4_a_run_whose_targeting_no_longer_matches_ends_when_its_wait_ends(
 
     assert isinstance(ended, Interrupt)
     assert words("interrupted", ended.details) == (
-        'Interrupted: targeting no longer matches: contact.plan is "Pro" — actual value "Free"'
+        'Interrupted: targeting no longer matches: Plan is "Pro" — actual value "Free"'
     )
 
 
@@ -321,7 +321,7 @@ def test_rule_8_workflows_that_do_not_match_share_one_line_with_each_reason():
 
 def test_rule_8_the_timeline_says_each_decision_from_its_record():
     start = Start(workflow(1, "Tagger"), "customer_any_message")
-    assert words("started", start.details) == "Started (trigger: customer any message)"
+    assert words("started", start.details) == "Started (trigger: Customer sends any message)"
     assert timeline_words("started", start.details, "Tagger", "") == 'Workflow "Tagger" started'
     skip = Skip(workflow(2, "B"), "customer_any_message", CUSTOMER_FACING, other="A")
     assert timeline_words("skipped", skip.details, "B", "") == (

@@ -14,6 +14,7 @@ from workflows.engine.rules import (
     Rule,
     compile_group,
 )
+from workflows.vocabulary import attribute_label
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 NO_VALUE = object()
@@ -94,8 +95,7 @@ class TestValidation:
         )
         assert list(errors) == ["audience.rules[1].operator"]
         message = errors["audience.rules[1].operator"][0]
-        assert "'gt'" in message
-        assert "contact.plan" in message
+        assert message.startswith("“is greater than” does not fit Plan; choose one of “is”")
 
     @pytest.mark.parametrize(
         ("attribute", "operator"),
@@ -171,7 +171,10 @@ class TestValidation:
     def test_it_names_the_place_of_a_value_that_does_not_parse(self, attribute, operator, value):
         errors = compile_errors({"rules": [rule(attribute, operator, value)]})
         assert list(errors) == ["audience.rules[0].value"]
-        assert errors["audience.rules[0].value"][0].startswith(f"{attribute} {operator} expects")
+        message = errors["audience.rules[0].value"][0]
+        # In words: the attribute's label, never its document name or the operator's code.
+        assert message.startswith(f"{attribute_label(attribute)} must be ")
+        assert attribute not in message and f" {operator} " not in message
 
     def test_it_names_the_place_of_a_bad_value_inside_a_nested_group(self):
         document = {
@@ -210,7 +213,9 @@ class TestValidation:
             {"rules": [rule("contact.plan", "is", "Pro"), rule(attribute, operator)]}
         )
         assert list(errors) == ["audience.rules[1].value"]
-        assert errors["audience.rules[1].value"] == ["This operator needs a value."]
+        assert errors["audience.rules[1].value"] == [
+            "X (contact data) needs a value to compare with."
+        ]
 
     def test_it_needs_no_value_for_is_set_and_is_unknown(self):
         assert compile_errors({"rules": [rule("contact.plan", "is_set")]}) == {}
@@ -727,7 +732,7 @@ class TestCustomAttributes:
     def test_it_refuses_a_non_text_value_for_a_text_operator(self, operator, value):
         errors = compile_errors({"rules": [rule("contact.custom.k", operator, value)]})
         assert list(errors) == ["audience.rules[0].value"]
-        assert "expects text" in errors["audience.rules[0].value"][0]
+        assert errors["audience.rules[0].value"] == ["K (contact data) must be text."]
 
     @pytest.mark.parametrize("actual", ["abc", 5, True])
     def test_it_finds_a_value_in_a_list_of_mixed_types(self, actual):
@@ -861,30 +866,30 @@ class TestExplanations:
     def test_it_describes_a_failure(self):
         group = compile_ok(leaf("Pro"))
         _, failures = group.check({"time.now": NOW, "contact.plan": "Free"})
-        assert failures[0].describe() == 'contact.plan is "Pro" — actual value "Free"'
+        assert failures[0].describe() == 'Plan is "Pro" — actual value "Free"'
 
     def test_it_describes_an_unknown_actual_value(self):
         group = compile_ok(rule("contact.monthly_spend", "gt", 500))
         _, failures = group.check({"time.now": NOW})
-        assert failures[0].describe() == "contact.monthly_spend gt 500 — actual value unknown"
+        assert failures[0].describe() == "Monthly spend is greater than 500 — actual value unknown"
 
     def test_it_describes_a_unary_rule_without_a_value(self):
         group = compile_ok(rule("contact.email", "is_set"))
         _, failures = group.check({"time.now": NOW, "contact.email": None})
-        assert failures[0].describe() == "contact.email is_set — actual value unknown"
+        assert failures[0].describe() == "Email is known — actual value unknown"
 
     def test_it_describes_tags_and_lists(self):
         group = compile_ok(rule("conversation.tags", "in", ["VIP", "Urgent"]))
         _, failures = group.check({"time.now": NOW, "conversation.tags": {"billing", "api"}})
         assert failures[0].describe() == (
-            "conversation.tags in ['VIP', 'Urgent'] — actual value [\"api\", \"billing\"]"
+            "Tags is any of ['VIP', 'Urgent'] — actual value [\"api\", \"billing\"]"
         )
 
     def test_it_describes_a_mismatch_with_its_note(self):
         group = compile_ok(rule("contact.custom.seats", "gt", 5))
         _, failures = group.check({"time.now": NOW, "contact.custom": {"seats": "many"}})
         text = failures[0].describe()
-        assert text.startswith('contact.custom.seats gt 5 — actual value "many" (')
+        assert text.startswith('Seats (contact data) is greater than 5 — actual value "many" (')
         assert "'many' is not a number" in text
 
     def test_it_returns_every_failure_of_an_any_group(self):

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from workflows.engine.errors import ErrorCollector
 from workflows.engine.rules import ALL_OPERATORS, compile_group
+from workflows.vocabulary import attribute_label, operator_words
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 MISSING = object()  # the fact is not in the mapping at all
@@ -408,7 +409,10 @@ def test_nested_groups_agree_with_the_reference(document, facts):
             actual = facts.get(failure.attribute, MISSING)
             assert reference(failure.operator, failure.value, actual) is False
             assert failure.actual is facts.get(failure.attribute)
-            assert failure.describe().startswith(f"{failure.attribute} {failure.operator}")
+            # In the vocabulary's words: "Plan is …", "Monthly spend is greater than …".
+            label = attribute_label(failure.attribute)
+            said = operator_words(failure.operator).split(" …")[0]
+            assert failure.describe().startswith(f"{label} {said}")
 
 
 @settings(max_examples=200, deadline=None)

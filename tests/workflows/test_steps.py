@@ -274,7 +274,7 @@ def test_a_step_that_cannot_be_carried_out_fails_the_run_with_its_reason(support
 
     run = runs_of(conversation, workflow).get()
     assert run.status == Status.FAILED
-    assert run.end_reason == 'Failed: steps[0] (assign): no team named "Support"'
+    assert run.end_reason == 'Failed: step 1 (Assign): no team named "Support"'
     assert conversation.state == Conversation.State.OPEN
     assert WorkflowLog.objects.filter(run=run, kind="failed").exists()
 

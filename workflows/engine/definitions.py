@@ -55,6 +55,14 @@ TRIGGERS = (
     "sla_missed",
     "reusable",
 )
+# Triggers that can happen again on the same conversation: "every time" means something
+# only for these (a conversation opens once and has one first message; a reusable
+# workflow runs when another runs it). The builder offers "Every time" for these alone.
+REPEATABLE_TRIGGERS = tuple(
+    trigger
+    for trigger in TRIGGERS
+    if trigger not in ("customer_opened_conversation", "customer_first_message", "reusable")
+)
 STATUSES = ("draft", "live", "paused")
 FREQUENCIES = ("once", "every_time")
 STATE_OPTIONS = ("closed", "snoozed", "open")

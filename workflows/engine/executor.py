@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from workflows import vocabulary
 from workflows.engine.definitions import Step, steps_at
 from workflows.engine.planner import find_reusable
 
@@ -102,7 +103,8 @@ def advance(run: RunState, workflows: dict, port: Port) -> Outcome:
         try:
             outcome = _run_step(run, workflows, workflow, step, current, index, port)
         except StepFailed as error:
-            return Outcome(FAILED, reason=f"{place_of(current, index)} ({step.type}): {error}")
+            place = place_of(current, index)
+            return Outcome(FAILED, reason=vocabulary.step_failed_words(place, step.type, error))
         if outcome is not None:
             return outcome
     return Outcome(FAILED, reason=f"more than {MAX_STEPS_PER_ADVANCE} steps in one go")
@@ -116,13 +118,16 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         for number, (when, _) in enumerate(step.paths):
             if when.evaluate(facts):
                 run.cursor.append(frame(current["workflow"], here + [number]))
-                said = f"Branch {number + 1} matched"
-                port.log(run, workflow, "branch", said, {"branch": number})
+                port.log(
+                    run,
+                    workflow,
+                    "branch",
+                    vocabulary.branch_matched_words(number + 1),
+                    {"branch": number},
+                )
                 return None
         run.cursor.append(frame(current["workflow"], here + ["else"]))
-        port.log(
-            run, workflow, "branch", "No branch matched: took the else path", {"branch": "else"}
-        )
+        port.log(run, workflow, "branch", vocabulary.NO_BRANCH_MATCHED, {"branch": "else"})
         return None
     if kind == "apply_rules":
         facts = port.facts()
@@ -130,10 +135,8 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         # A stack: push in reverse so the first matching entry runs first.
         for number in reversed(matched):
             run.cursor.append(frame(current["workflow"], here + [number]))
-        words = ", ".join(str(n + 1) for n in matched) or "none"
-        port.log(
-            run, workflow, "branch", f"Apply rules: entries matched: {words}", {"matched": matched}
-        )
+        words = vocabulary.entries_matched_words(n + 1 for n in matched)
+        port.log(run, workflow, "branch", words, {"matched": matched})
         return None
     if kind == "run_workflow":
         target = find_reusable(workflows.values(), step.args["workflow"])
@@ -151,17 +154,12 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
     if kind == "wait":
         until_reply = step.args.get("until_reply")
         duration: timedelta = step.args["duration"]
-        words = f"Waiting {_words(duration)}" + (
-            f" or until the {until_reply} replies" if until_reply and until_reply != "any" else ""
-        )
-        if until_reply == "any":
-            words += " or until someone replies"
         resume_at = port.now + duration
         port.log(
             run,
             workflow,
             "waiting",
-            words,
+            vocabulary.waiting_words(duration, until_reply),
             {"cause": "wait", "until": resume_at.isoformat(), "until_reply": until_reply},
         )
         return Outcome(
@@ -187,15 +185,6 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         # §5: a customer-facing run that snoozed waits until the conversation unsnoozes.
         return Outcome(WAITING, waiting_for="unsnooze")
     return None
-
-
-def _words(duration: timedelta) -> str:
-    seconds = int(duration.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds % size == 0 and seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} seconds"
 
 
 class FakePort:

@@ -18,6 +18,17 @@ from typing import Any
 
 from conversations.validation import MAX_YEAR, MIN_YEAR, moment_problem
 from workflows.engine.errors import ErrorCollector
+from workflows.vocabulary import (
+    OPERATOR_WORDS,
+    VALUE_EXPECTED,
+    VALUE_NEEDED,
+    attribute_label,
+    failure_words,
+    operator_problem,
+    unknown_attribute,
+    value_problem,
+)
+from workflows.vocabulary import value_words as vocabulary_value_words
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +96,7 @@ def attribute_type(attribute: str) -> str | None:
 
 def _as_decimal(value) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError("a number, not true/false")
+        raise ValueError(VALUE_EXPECTED["number"])
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, (float, Decimal)):
@@ -93,15 +104,15 @@ def _as_decimal(value) -> Decimal:
         number = Decimal(str(value)) if isinstance(value, float) else value
         if number.is_finite():
             return number
-        raise ValueError(f"a number, not {value!r}")
+        raise ValueError(VALUE_EXPECTED["number"])
     if isinstance(value, str):
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"a number, not {value!r}") from None
+            raise ValueError(VALUE_EXPECTED["number"]) from None
         if number.is_finite():
             return number
-    raise ValueError(f"a number, not {value!r}")
+    raise ValueError(VALUE_EXPECTED["number"])
 
 
 def _as_datetime(value) -> datetime:
@@ -113,31 +124,31 @@ def _as_datetime(value) -> datetime:
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f'a date like "2026-01-31", not {value!r}') from None
+            raise ValueError(VALUE_EXPECTED["date"]) from None
     else:
-        raise ValueError(f'a date like "2026-01-31", not {value!r}')
+        raise ValueError(VALUE_EXPECTED["date"])
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     problem = moment_problem(moment)
     if problem:
-        raise ValueError(f"a date between the years {MIN_YEAR} and {MAX_YEAR}, not {value!r}")
+        raise ValueError(VALUE_EXPECTED["years"].format(low=MIN_YEAR, high=MAX_YEAR))
     return moment
 
 
 def _as_days(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"a whole number of days (0 or more), not {value!r}")
+        raise ValueError(VALUE_EXPECTED["days"])
     return value
 
 
 def _as_text(value) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"text, not {value!r}")
+        raise ValueError(VALUE_EXPECTED["text"])
     return value.strip().lower()
 
 
 def _as_bool(value) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"true or false, not {value!r}")
+        raise ValueError(VALUE_EXPECTED["bool"])
     return value
 
 
@@ -149,7 +160,7 @@ def _as_scalar(value):
         return _as_decimal(value)
     if isinstance(value, str):
         return value.strip().lower()
-    raise ValueError(f"text, a number or true/false, not {value!r}")
+    raise ValueError(VALUE_EXPECTED["scalar"])
 
 
 def _parser(kind: str, operator: str, attribute: str):
@@ -175,7 +186,7 @@ def _parser(kind: str, operator: str, attribute: str):
 def _as_weekday(value) -> str:
     day = _as_text(value)
     if day not in WEEKDAYS:
-        raise ValueError(f"a day of the week ({', '.join(WEEKDAYS)}), not {value!r}")
+        raise ValueError(VALUE_EXPECTED["weekday"])
     return day
 
 
@@ -187,12 +198,12 @@ def parse_value(attribute: str, operator: str, value):
     parse = _parser(kind, operator, attribute)
     if operator in ("in", "not_in"):
         if not isinstance(value, list) or not value:
-            raise ValueError("a non-empty list of values")
+            raise ValueError(VALUE_EXPECTED["list"])
         items = [parse(item) for item in value]
         # Tags compare as sets; other lists keep every item (a set would fold true into 1).
         return frozenset(items) if kind == TAGS else tuple(items)
     if isinstance(value, list):
-        raise ValueError("one value, not a list (use in / not_in for several)")
+        raise ValueError(VALUE_EXPECTED["one"])
     return parse(value)
 
 
@@ -210,10 +221,8 @@ class Failure:
     note: str = ""
 
     def describe(self) -> str:
-        expected = "" if self.operator in UNARY else f" {_show(self.value)}"
-        actual = _show(self.actual)
-        note = f" ({self.note})" if self.note else ""
-        return f"{self.attribute} {self.operator}{expected} — actual value {actual}{note}"
+        expected = "" if self.operator in UNARY else _show(self.value)
+        return failure_words(self.attribute, self.operator, expected, _show(self.actual), self.note)
 
     def as_dict(self) -> dict:
         return {
@@ -228,6 +237,8 @@ class Failure:
 def _show(value) -> str:
     if value is None:
         return "unknown"
+    if isinstance(value, bool):
+        return vocabulary_value_words(value)
     if isinstance(value, (set, frozenset)):
         return "[" + ", ".join(sorted(_show(v) for v in value)) + "]" if value else "none"
     if isinstance(value, str):
@@ -467,22 +478,19 @@ def compile_rule(document, place: str, errors: ErrorCollector) -> Rule | None:
     operator = document.get("operator")
     kind = attribute_type(attribute) if isinstance(attribute, str) else None
     if kind is None:
-        errors.add(f"{place}.attribute", f"Unknown attribute {attribute!r}.")
+        errors.add(f"{place}.attribute", unknown_attribute(attribute))
         return None
     if not isinstance(operator, str) or operator not in OPERATORS[kind]:
-        allowed = ", ".join(sorted(OPERATORS[kind]))
-        errors.add(
-            f"{place}.operator",
-            f"Operator {operator!r} does not fit {attribute} ({kind}); use one of: {allowed}.",
-        )
+        allowed = [op for op in OPERATOR_WORDS if op in OPERATORS[kind]]
+        errors.add(f"{place}.operator", operator_problem(attribute, operator, allowed))
         return None
     if operator not in UNARY and "value" not in document:
-        errors.add(f"{place}.value", "This operator needs a value.")
+        errors.add(f"{place}.value", VALUE_NEEDED.format(attribute=attribute_label(attribute)))
         return None
     raw_value = document.get("value")
     try:
         value = parse_value(attribute, operator, raw_value)
     except ValueError as error:
-        errors.add(f"{place}.value", f"{attribute} {operator} expects {error}.")
+        errors.add(f"{place}.value", value_problem(attribute, str(error)))
         return None
     return Rule(attribute, operator, value, raw_value if operator not in UNARY else None, kind)

@@ -16,11 +16,11 @@ new flow step (one that moves the run's cursor or waits) needs the executor.
 Pure data: no models, no Django.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from workflows.vocabulary import REPLY_KIND_WORDS
+from workflows import vocabulary
+from workflows.vocabulary import PATH_LABELS, REPLY_KIND_WORDS, STEP_LABELS
 
 MAX_NAME_LENGTH = 200
 MAX_BODY_LENGTH = 10_000
@@ -92,13 +92,11 @@ class Paths:
 class StepType:
     name: str
     label: str
-    would: Callable[[dict], str]  # the dry run: what the step would do, from its checked args
     fields: tuple = ()
     customer_facing: bool = False
     one_of: OneOf | None = None
     paths: Paths | None = None
     flow: bool = False  # carried out by the executor itself (no action)
-    outline: Callable[[dict], str] | None = None  # the outline from the document step
     fields_by_name: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -120,10 +118,12 @@ class StepType:
     def builder_label(self) -> str:
         return f"{self.label} (customer-facing)" if self.customer_facing else self.label
 
+    def would(self, args: dict) -> str:
+        """The dry run: what the step would do, from its checked args."""
+        return vocabulary.step_words({**args, "type": self.name})
+
     def outline_words(self, step: dict) -> str:
-        if self.outline is not None:
-            return self.outline(step)
-        return self.label[0].lower() + self.label[1:]
+        return vocabulary.step_words(step)
 
 
 STEP_TYPES: dict[str, StepType] = {}
@@ -158,37 +158,26 @@ TEAM = Field("team", NAME, refers_to="teams", what="team")
 DURATION_HELP = '"45s", "30m", "2h", "1d"'
 
 
-def _quoted(value) -> str:
-    return f'"{value}"'
-
-
-def _assign_words(args) -> str:
-    whom = f'teammate "{args["teammate"]}"' if args.get("teammate") else f'team "{args["team"]}"'
-    return f"assign to {whom}" + (" (round robin)" if args.get("round_robin") else "")
-
-
 # --- the step types, in the builder's order -------------------------------------------------
 
 register(
     StepType(
         "add_tag",
-        "Add tag",
+        STEP_LABELS["add_tag"],
         fields=(TAG,),
-        would=lambda a: f"tag the conversation {_quoted(a['tag'])}",
     )
 )
 register(
     StepType(
         "remove_tag",
-        "Remove tag",
+        STEP_LABELS["remove_tag"],
         fields=(TAG,),
-        would=lambda a: f"remove the tag {_quoted(a['tag'])}",
     )
 )
 register(
     StepType(
         "assign",
-        "Assign",
+        STEP_LABELS["assign"],
         fields=(
             TEAMMATE,
             TEAM,
@@ -203,16 +192,15 @@ register(
         one_of=OneOf(
             ("teammate", "team"), "Assign to a teammate or to a team (one of them).", default="team"
         ),
-        would=_assign_words,
     )
 )
-register(StepType("unassign", "Unassign", would=lambda a: "unassign the conversation"))
-register(StepType("close", "Close", would=lambda a: "close the conversation"))
-register(StepType("reopen", "Reopen", would=lambda a: "reopen the conversation"))
+register(StepType("unassign", STEP_LABELS["unassign"]))
+register(StepType("close", STEP_LABELS["close"]))
+register(StepType("reopen", STEP_LABELS["reopen"]))
 register(
     StepType(
         "snooze",
-        "Snooze",
+        STEP_LABELS["snooze"],
         fields=(
             Field("duration", DURATION, maximum=MAX_SNOOZE, help=DURATION_HELP),
             Field("until", MOMENT, help="2026-12-24T09:00:00+00:00"),
@@ -223,38 +211,34 @@ register(
             by_key=True,
             default="duration",
         ),
-        would=lambda a: "snooze the conversation",
     )
 )
 register(
     StepType(
         "set_priority",
-        "Mark priority",
+        STEP_LABELS["set_priority"],
         fields=(Field("priority", BOOL, label="Priority"),),
-        would=lambda a: "mark as priority" if a["priority"] else "remove priority",
     )
 )
 register(
     StepType(
         "apply_sla",
-        "Apply SLA",
+        STEP_LABELS["apply_sla"],
         fields=(Field("sla", NAME, label="SLA policy", refers_to="slas", what="SLA policy"),),
-        would=lambda a: f"apply the SLA {_quoted(a['sla'])}",
     )
 )
 register(
     StepType(
         "set_data",
-        "Set conversation data",
+        STEP_LABELS["set_data"],
         fields=(Field("key", DATA_KEY, max_length=MAX_DATA_KEY_LENGTH), Field("value", DATA_VALUE)),
-        would=lambda a: f"set {a['key']} to {a['value']!r}",
     )
 )
-register(StepType("add_note", "Add note", fields=(BODY,), would=lambda a: "add an internal note"))
+register(StepType("add_note", STEP_LABELS["add_note"], fields=(BODY,)))
 register(
     StepType(
         "wait",
-        "Wait",
+        STEP_LABELS["wait"],
         flow=True,
         fields=(
             Field("duration", DURATION, maximum=MAX_WAIT, help=DURATION_HELP),
@@ -266,59 +250,55 @@ register(
                 choices=tuple((kind, REPLY_KIND_WORDS[kind]) for kind in REPLY_KINDS),
             ),
         ),
-        would=lambda a: "wait, then continue",
     )
 )
 register(
     StepType(
         "branches",
-        "Branches",
+        STEP_LABELS["branches"],
         flow=True,
-        paths=Paths("branches", RULE_PATHS, "Branch", has_else=True, first_match_only=True),
-        would=lambda a: "take the first matching branch",
+        paths=Paths(
+            "branches", RULE_PATHS, PATH_LABELS["branches"], has_else=True, first_match_only=True
+        ),
     )
 )
 register(
     StepType(
         "apply_rules",
-        "Apply rules",
+        STEP_LABELS["apply_rules"],
         flow=True,
-        paths=Paths("rules", RULE_PATHS, "Rule entry"),
-        would=lambda a: "run every matching entry",
+        paths=Paths("rules", RULE_PATHS, PATH_LABELS["apply_rules"]),
     )
 )
 register(
     StepType(
         "run_workflow",
-        "Run reusable workflow",
+        STEP_LABELS["run_workflow"],
         flow=True,
         fields=(Field("workflow", WORKFLOW, label="Reusable workflow"),),
-        would=lambda a: f"continue in {_quoted(a['workflow'])}",
     )
 )
 register(
     StepType(
         "send_message",
-        "Send message",
+        STEP_LABELS["send_message"],
         customer_facing=True,
         fields=(BODY,),
-        would=lambda a: f"send the message: {a['body']}",
     )
 )
 register(
     StepType(
         "reply_buttons",
-        "Reply buttons",
+        STEP_LABELS["reply_buttons"],
         customer_facing=True,
         fields=(BODY,),
-        paths=Paths("buttons", BUTTONS, "Button"),
-        would=lambda a: f"ask: {a['body']} (then wait for a choice)",
+        paths=Paths("buttons", BUTTONS, PATH_LABELS["reply_buttons"]),
     )
 )
 register(
     StepType(
         "collect_data",
-        "Collect data",
+        STEP_LABELS["collect_data"],
         customer_facing=True,
         fields=(
             BODY,
@@ -326,18 +306,16 @@ register(
                 "attribute", COLLECTED, help=f"{', '.join(COLLECTABLE_ATTRIBUTES)} or custom.<key>"
             ),
         ),
-        would=lambda a: f"ask for {a['attribute']} (then wait for the answer)",
     )
 )
 register(
     StepType(
         "handover",
-        "Hand over to the inbox",
+        STEP_LABELS["handover"],
         customer_facing=True,
         fields=(replace(TEAM, required=False), replace(TEAMMATE, required=False)),
         one_of=OneOf(
             ("team", "teammate"), "Hand over to a team or a teammate, not both.", exactly=False
         ),
-        would=lambda a: "hand over to the inbox",
     )
 )

@@ -1,0 +1,29 @@
+"""The builder's preview of a saved workflow, drawn with the page (before htmx posts the
+form, and for teammates, who read the builder without its form)."""
+
+from django import template
+
+from workflows import diagram
+from workflows.engine.definitions import REPEATABLE_TRIGGERS
+from workflows.outline import outline
+
+register = template.Library()
+
+
+@register.inclusion_tag("workflows/_preview.html")
+def workflow_preview(workflow):
+    if workflow is None:
+        return {"document": None, "unsaved": True}
+    document = workflow.document()
+    return {
+        "document": document,
+        "outline": outline(document),
+        "diagram": diagram.layout(document),
+        "problems": [],
+    }
+
+
+@register.simple_tag
+def repeatable_triggers() -> str:
+    """The triggers "Every time" is offered for, space-separated (read by frequency.js)."""
+    return " ".join(REPEATABLE_TRIGGERS)
