@@ -78,7 +78,9 @@ def test_the_picker_groups_attributes_in_words_with_custom_ones_from_the_data(ad
         assert f'<optgroup label="{group}">' in body
     assert '<option value="contact.monthly_spend">Monthly spend</option>' in body
     assert f'<optgroup label="{vocabulary.CUSTOM_ATTRIBUTES_GROUP}">' in body
-    assert '<option value="contact.custom.vip_level">Contact vip_level</option>' in body
+    label = vocabulary.attribute_label("contact.custom.vip_level")
+    assert label == "Vip level (contact data)"
+    assert f'<option value="contact.custom.vip_level">{label}</option>' in body
 
 
 def test_a_number_attribute_offers_number_operators_and_a_number_box(admin_client):

@@ -26,7 +26,9 @@ def test_it_dispatches_each_event_after_the_commit(
         conversation = services.conversation_open(contact=contact, body="Hi")
         assert sent == []  # nothing leaves before the commit
 
-    assert len(callbacks) == 2  # conversation_opened, customer_message
+    # conversation_opened and customer_message: each event's dispatch and the pages' live
+    # publish (conversations/live.py).
+    assert len(callbacks) == 4
     for callback in callbacks:
         callback()
     # One task for both: the second finds the conversation queued (test_coalescing.py).
