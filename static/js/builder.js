@@ -64,8 +64,11 @@ document.addEventListener("DOMContentLoaded", () => {
       event.detail.isError = false;
     }
   });
-  // Counts finished redraws (the browser tests wait on it).
-  document.body.addEventListener("htmx:afterSettle", () => {
+  // Counts finished redraws of the form's parts (the browser tests wait on it); the
+  // outline and diagram beside the form redraw on their own and do not count.
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    const target = event.detail.target || event.detail.elt;
+    if (target && target.closest && target.closest("#builder-preview")) return;
     form.dataset.redraws = String(Number(form.dataset.redraws || 0) + 1);
   });
   document.body.addEventListener("htmx:afterSwap", (event) => {
