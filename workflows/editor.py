@@ -531,7 +531,7 @@ class WorkflowEditor:
             if field == "value" and hasattr(form, "value_kind"):
                 # A rule's value, in the builder's words ("Monthly spend must be a number").
                 attribute = str(form["attribute"].value() or "")
-                messages = [vocabulary.value_problem_words(attribute, form.value_kind) + "."]
+                messages = [vocabulary.value_problem_words(attribute, form.value_kind)]
             elif field == "attribute" and hasattr(form, "value_kind"):
                 messages = [vocabulary.CHOOSE_ATTRIBUTE + "."]
             for message in messages:

@@ -567,5 +567,4 @@ ERROR_SUMMARY_TITLE = "Fix these before saving:"
 
 def value_problem_words(attribute, value_kind) -> str:
     """A rule's value that does not fit: "Monthly spend must be a number"."""
-    expected = VALUE_KIND_WORDS.get(value_kind, VALUE_KIND_WORDS["text"])
-    return f"{attribute_label(attribute) or 'The value'} must be {expected}"
+    return value_problem(attribute, VALUE_KIND_WORDS.get(value_kind, VALUE_KIND_WORDS["text"]))
