@@ -72,8 +72,8 @@ class RuleForm(forms.Form):
             name, problem = custom_attribute(attribute, cleaned.get("custom_key", ""))
             if problem:
                 self.add_error("custom_key", problem)
-            else:
-                cleaned["attribute"] = name
+            # Without a key, no attribute yet (the live outline asks for one, undotted).
+            cleaned["attribute"] = "" if problem else name
         return cleaned
 
 

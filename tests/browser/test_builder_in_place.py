@@ -3,6 +3,7 @@ with no page load, the scroll position kept and the new field focused."""
 
 import pytest
 
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import WIDTHS, screenshot
 from tests.factories import ContactFactory, SlaPolicyFactory
 from workflows.models import Workflow
@@ -259,6 +260,7 @@ def test_a_new_custom_attribute_a_date_and_time_and_a_bad_number_in_place(
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, "builder-typed-values-refused")
+        assert_accessible(page, f"builder-typed-values-refused-{width}")
     page.fill(f"[name={spend}-value]", "500")
     with page.expect_navigation():
         page.click("button[value=save]")

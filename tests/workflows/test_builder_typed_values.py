@@ -180,6 +180,23 @@ def test_a_bad_custom_key_is_said_beside_its_box_and_nothing_is_saved(admin_clie
     assert f"{vocabulary.CUSTOM_KEY_LABEL}: {vocabulary.CUSTOM_KEY_PROBLEM}" in summary
 
 
+@pytest.mark.django_db
+def test_the_live_outline_of_a_custom_attribute_says_it_in_words(admin_client):
+    data = post_data_for(
+        workflow_document([{"attribute": "contact.plan", "operator": "is", "value": "Pro"}])
+    )
+    data.update({"a-r-0-attribute": "contact.custom.", "a-r-0-custom_key": ""})
+    preview = reverse("workflows:preview_new")
+
+    waiting = admin_client.post(preview, data).content.decode()
+    data["a-r-0-custom_key"] = "seats"
+    typed = admin_client.post(preview, data).content.decode()
+
+    assert "Choose an attribute." in waiting
+    assert "contact.custom" not in waiting and "contact.custom" not in typed
+    assert "Seats (contact data) is Pro" in typed
+
+
 # --- dates with a time ---------------------------------------------------------------------
 
 
