@@ -9,15 +9,18 @@ moves every key under its prefix, children included.
 
 import json
 import re
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from conversations import validation
+from conversations.human_dates import local
 from workflows import vocabulary
 from workflows.engine import steps
 from workflows.engine.rules import (
     ALL_OPERATORS,
     ATTRIBUTE_TYPES,
     BOOL,
+    CUSTOM_PREFIXES,
     DATE,
     MAX_GROUP_DEPTH,
     NUMBER,
@@ -35,6 +38,7 @@ from workflows.forms import (
     RuleFormSet,
     StepFormSet,
     WorkflowForm,
+    custom_attribute,
 )
 
 MAX_DEPTH = 4  # nesting of paths the builder shows; deeper documents are kept as JSON
@@ -63,11 +67,49 @@ def value_to_text(value) -> str:
     return str(value)
 
 
-def text_to_value(text: str, attribute: str, operator: str):
+# Operators whose value is a moment (the engine compares it with a date and time).
+MOMENT_OPERATORS = ("before", "after")
+PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+LOCAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+
+
+def moment_to_text(value, zone: tzinfo = UTC) -> str:
+    """A rule's stored moment as the builder's date-and-time box shows it: on the
+    workspace's clock, without a zone ("2026-11-25T14:30"). The engine reads a stored
+    moment without a zone (a plain date included) as UTC, so it is shown from UTC."""
+    text = value_to_text(value).strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text  # not a moment: shown as stored, the validator names it
+    shown = local(moment if moment.tzinfo else moment.replace(tzinfo=UTC), zone)
+    return shown.strftime("%Y-%m-%dT%H:%M:%S" if shown.second else "%Y-%m-%dT%H:%M")
+
+
+def text_to_moment(text: str, zone: tzinfo = UTC):
+    """A typed date and time, read on the workspace's clock, as an ISO moment with its
+    offset ("2026-11-25T14:30:00+01:00"); a plain date is the start of that day there.
+    Anything else is kept as typed, for the validator to name."""
+    text = (text or "").strip()
+    try:
+        if PLAIN_DATE.match(text):
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        else:
+            moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment.isoformat()
+    except (ValueError, OverflowError):
+        return text
+
+
+def text_to_value(text: str, attribute: str, operator: str, zone: tzinfo = UTC):
     """What the admin typed, as the JSON value the rule needs (the validator checks it)."""
     text = (text or "").strip()
     if operator in UNARY:
         return None
+    if operator in MOMENT_OPERATORS:
+        return text_to_moment(text, zone)
     if operator in ("in", "not_in"):
         return [text_to_value(part, attribute, "is") for part in text.split(",") if part.strip()]
     kind = attribute_type(attribute) if attribute else None
@@ -161,6 +203,11 @@ def attribute_options(current: str, known: dict) -> list:
     for name in ATTRIBUTE_TYPES:
         group = vocabulary.ATTRIBUTE_GROUP_WORDS[name.partition(".")[0]]
         groups.setdefault(group, []).append((name, vocabulary.attribute_label(name)))
+    for prefix in CUSTOM_PREFIXES:  # "Custom contact attribute…": a key typed beside
+        group = prefix.partition(".")[0]
+        groups[vocabulary.ATTRIBUTE_GROUP_WORDS[group]].append(
+            (prefix, vocabulary.new_custom_attribute_words(group))
+        )
     custom = [(name, vocabulary.attribute_label(name)) for name in known.get("custom", [])]
     listed = {name for options in groups.values() for name, _ in options}
     listed |= {name for name, _ in custom}
@@ -174,11 +221,20 @@ def attribute_options(current: str, known: dict) -> list:
 
 def decorate_rule(form, known: dict) -> None:
     """What the rule's row shows: the picker, the operators that fit, the value widget."""
-    attribute = str(form["attribute"].value() or "")
+    chosen_attribute = attribute = str(form["attribute"].value() or "")
+    # "Custom contact attribute…" chosen: a key box beside the picker; the rule is about
+    # the attribute the key names (a custom one: every operator, a typed value).
+    form.custom_prefix = attribute if attribute in CUSTOM_PREFIXES else ""
+    form.new_custom_words = ""
+    problem = None
+    if form.custom_prefix:
+        group = attribute.partition(".")[0]
+        form.new_custom_words = vocabulary.new_custom_attribute_words(group).rstrip("…")
+        attribute, problem = custom_attribute(attribute, str(form["custom_key"].value() or ""))
     operator = str(form["operator"].value() or "is")
     kind = attribute_type(attribute) if attribute else None
     fitting = OPERATORS.get(kind, ALL_OPERATORS)
-    form.attribute_options = attribute_options(attribute, known)
+    form.attribute_options = attribute_options(chosen_attribute, known)
     form.operator_options = [
         (op, words)
         for op, words in vocabulary.OPERATOR_WORDS.items()
@@ -196,9 +252,16 @@ def decorate_rule(form, known: dict) -> None:
     listed = {value for value, _ in options}
     options += [(value, value) for value in chosen if value not in listed]
     form.value_choices = [(value, words, value in chosen) for value, words in options]
-    form.value_date = text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", text) else text
-    form.attribute_words = vocabulary.attribute_label(attribute)
+    # The date-and-time box: the text is already on the workspace's clock (see
+    # RulesEditor._rule_initial); a plain date is the start of its day.
+    form.value_date = f"{text}T00:00" if PLAIN_DATE.match(text) else text
+    form.zone_words = vocabulary.zone_hint(str(known.get("zone") or UTC))
+    form.rule_attribute = attribute
+    form.attribute_words = (
+        form.new_custom_words if problem else vocabulary.attribute_label(attribute)
+    )
     form.choose_attribute = vocabulary.CHOOSE_ATTRIBUTE
+    form.custom_key_hint = vocabulary.CUSTOM_KEY_HINT
 
 
 def _position(form):
@@ -247,14 +310,14 @@ class RulesEditor:
                 else None
             )
 
-    @staticmethod
-    def _rule_initial(rule):
+    def _rule_initial(self, rule):
         rule = rule if isinstance(rule, dict) else {}
-        return {
-            "attribute": rule.get("attribute", ""),
-            "operator": rule.get("operator", "is"),
-            "value": value_to_text(rule.get("value")),
-        }
+        operator = rule.get("operator", "is")
+        value = rule.get("value")
+        # A moment is shown on the workspace's clock, as its date-and-time box reads it.
+        zone = self.known.get("zone") or UTC
+        text = moment_to_text(value, zone) if operator in MOMENT_OPERATORS else value_to_text(value)
+        return {"attribute": rule.get("attribute", ""), "operator": operator, "value": text}
 
     def forms(self):
         if self.own_match:
@@ -293,7 +356,10 @@ class RulesEditor:
                     "attribute": data.get("attribute", ""),
                     "operator": data.get("operator", ""),
                     "value": text_to_value(
-                        data.get("value"), data.get("attribute"), data.get("operator")
+                        data.get("value"),
+                        data.get("attribute"),
+                        data.get("operator"),
+                        self.known.get("zone") or UTC,
                     ),
                 }
             )
@@ -530,8 +596,7 @@ class WorkflowEditor:
             form, field = self._form_for(place)
             if field == "value" and hasattr(form, "value_kind"):
                 # A rule's value, in the builder's words ("Monthly spend must be a number").
-                attribute = str(form["attribute"].value() or "")
-                messages = [vocabulary.value_problem_words(attribute, form.value_kind)]
+                messages = [vocabulary.value_problem_words(form.rule_attribute, form.value_kind)]
             elif field == "attribute" and hasattr(form, "value_kind"):
                 messages = [vocabulary.CHOOSE_ATTRIBUTE + "."]
             for message in messages:

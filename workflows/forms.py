@@ -8,8 +8,8 @@ from django import forms
 
 from workflows import vocabulary
 from workflows.engine import steps
-from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
-from workflows.engine.rules import ALL_OPERATORS
+from workflows.engine.definitions import CUSTOM_KEY, FREQUENCIES, STATUSES, TRIGGERS
+from workflows.engine.rules import ALL_OPERATORS, CUSTOM_PREFIXES
 
 # The step types in the builder's order, and the fields each shows (the rest are hidden
 # by static/js/builder.js): both from the registry (workflows/engine/steps.py).
@@ -59,6 +59,31 @@ class RuleForm(forms.Form):
     attribute = forms.CharField(max_length=120, required=False)
     operator = forms.ChoiceField(choices=OPERATOR_CHOICES)
     value = forms.CharField(required=False, max_length=MAX_TYPED_VALUE_LENGTH, widget=JoinedValues)
+    # The key of a custom attribute absent from the data: the picker's "Custom contact
+    # attribute…" choice posts the prefix ("contact.custom.") and this box the key.
+    custom_key = forms.CharField(
+        label=vocabulary.CUSTOM_KEY_LABEL, required=False, max_length=MAX_TYPED_VALUE_LENGTH
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        attribute = cleaned.get("attribute", "")
+        if attribute in CUSTOM_PREFIXES:
+            name, problem = custom_attribute(attribute, cleaned.get("custom_key", ""))
+            if problem:
+                self.add_error("custom_key", problem)
+            # Without a key, no attribute yet (the live outline asks for one, undotted).
+            cleaned["attribute"] = "" if problem else name
+        return cleaned
+
+
+def custom_attribute(prefix: str, key: str) -> tuple[str, str | None]:
+    """The attribute a typed custom key names ("contact.custom.seats"), or a problem in
+    words: the key follows the validator's CUSTOM_KEY (as a collect-data step's does)."""
+    key = (key or "").strip()
+    if not CUSTOM_KEY.match(f"custom.{key}"):
+        return prefix, vocabulary.CUSTOM_KEY_PROBLEM
+    return f"{prefix}{key}", None
 
 
 class GroupForm(forms.Form):

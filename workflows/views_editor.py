@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views import View
 
 from conversations import validation
+from conversations.human_dates import workspace_zone
 from conversations.models import (
     ActorType,
     Company,
@@ -31,6 +32,7 @@ from workflows.editor import (
     form_totals_problem,
 )
 from workflows.engine.errors import DefinitionError
+from workflows.engine.rules import CUSTOM_PREFIXES
 from workflows.forms import (
     MAX_FORMS_PER_FORMSET,
     PATH_STEP_TYPES,
@@ -97,6 +99,8 @@ def builder_choices() -> dict:
         "workflow": list(
             Workflow.objects.filter(trigger="reusable").values_list("name", flat=True)
         ),
+        # Dates and times in rules are typed and shown on the workspace's clock.
+        "zone": workspace_zone(),
     }
 
 
@@ -247,7 +251,13 @@ def focus_after(action: str, data) -> str:
     match = ACTION.match(action or "")
     if action.startswith("refresh:"):
         name = action[len("refresh:") :]
-        return f'[name="{name}"]' if re.fullmatch(r"[\w-]+", name) else ""
+        if not re.fullmatch(r"[\w-]+", name):
+            return ""
+        rule = name.removesuffix("-operator")
+        if rule != name and data.get(f"{rule}-attribute") in CUSTOM_PREFIXES:
+            # "Custom contact attribute…" just chosen: its key box is next.
+            return f'[name="{rule}-custom_key"]'
+        return f'[name="{name}"]'
     if not match:
         return ""
     verb, prefix, _ = match.groups()

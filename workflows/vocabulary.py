@@ -568,3 +568,22 @@ ERROR_SUMMARY_TITLE = "Fix these before saving:"
 def value_problem_words(attribute, value_kind) -> str:
     """A rule's value that does not fit: "Monthly spend must be a number"."""
     return value_problem(attribute, VALUE_KIND_WORDS.get(value_kind, VALUE_KIND_WORDS["text"]))
+
+
+# --- Builder: a custom attribute absent from the data, typed by its key ---------------
+CUSTOM_KEY_LABEL = "Attribute key"
+CUSTOM_KEY_HINT = "e.g. seats"
+CUSTOM_KEY_PROBLEM = (
+    "Type the key of the custom attribute: letters, digits, _ or -, starting with a letter "
+    "or _, at most 64 characters."
+)
+
+
+def new_custom_attribute_words(group: str) -> str:
+    """The picker's choice that reveals a key box: "Custom contact attribute…"."""
+    return f"Custom {ATTRIBUTE_GROUPS.get(group, group).lower()} attribute…"
+
+
+def zone_hint(zone_name: str) -> str:
+    """Beside a rule's date-and-time box: the clock it is read on ("Europe/Paris time")."""
+    return f"{zone_name} time"

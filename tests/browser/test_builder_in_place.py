@@ -3,6 +3,7 @@ with no page load, the scroll position kept and the new field focused."""
 
 import pytest
 
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import WIDTHS, screenshot
 from tests.factories import ContactFactory, SlaPolicyFactory
 from workflows.models import Workflow
@@ -74,12 +75,12 @@ def test_the_seed_example_is_built_without_a_page_load_and_the_scroll_kept(
     choose(page, "[name=a-r-0-attribute]", "contact.plan")
     page.select_option("[name=a-r-0-value]", "Pro")
     rule = add_rule(page, "a", "contact.monthly_spend", "gt")
-    # A number's operators only, and a number box.
+    # A number's operators only, and a box with a number keyboard.
     operators = page.eval_on_selector_all(
         f"[name={rule}-operator] option", "os => os.map(o => o.value)"
     )
     assert "contains" not in operators and "gt" in operators
-    assert page.get_attribute(f"[name={rule}-value]", "type") == "number"
+    assert page.get_attribute(f"[name={rule}-value]", "inputmode") == "decimal"
     page.fill(f"[name={rule}-value]", "500")
 
     add_step(page, "s", "add_tag")
@@ -186,7 +187,7 @@ def test_groups_are_made_inside_groups_and_removed_in_place(login_as, live_serve
     add_rule(page, "a-g-0", "contact.created_at", "more_than_days_ago", "30", fill=True)
     click(page, "button[value='add:a-g-0-g']")
     add_rule(page, "a-g-0-g-0", "time.office_hours", "is", "false")
-    assert page.get_attribute("[name=a-g-0-r-1-value]", "type") == "number"
+    assert page.get_attribute("[name=a-g-0-r-1-value]", "inputmode") == "numeric"
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, "builder-nested-groups")
@@ -196,6 +197,84 @@ def test_groups_are_made_inside_groups_and_removed_in_place(login_as, live_serve
     assert not page.locator("#frag-a-g-0-g-0").is_visible()
     assert page.locator("#frag-a-g-0").is_visible()
     assert navigations == []
+
+
+def test_a_new_custom_attribute_a_date_and_time_and_a_bad_number_in_place(
+    login_as, live_server, admin_user, settings
+):
+    """The picker's typed values: a custom attribute absent from the data by its key, a
+    date and time on the workspace's clock, a non-number said beside its box."""
+    settings.OFFICE_HOURS_TIME_ZONE = "Europe/Paris"
+    page = login_as(admin_user)
+    page.goto(f"{live_server.url}/workflows/new/?blank=1")
+    navigations = []
+    page.on(
+        "framenavigated",
+        lambda frame: navigations.append(frame.url) if frame == page.main_frame else None,
+    )
+    page.fill("[name=name]", "Typed values")
+    add_step(page, "s", "add_tag")
+    page.fill("[name=s-0-tag]", "Checked")
+
+    # "Custom contact attribute…" reveals a key box, which gets the focus.
+    click(page, "button[value='add:a-r']")
+    choose(page, "[name=a-r-0-attribute]", "contact.custom.")
+    assert page.evaluate("document.activeElement.name") == "a-r-0-custom_key"
+    page.keyboard.type("seats")
+    page.press("[name=a-r-0-custom_key]", "Enter")  # does not post the form
+    choose(page, "[name=a-r-0-operator]", "gte")
+    assert page.input_value("[name=a-r-0-custom_key]") == "seats"  # kept by the redraw
+    page.fill("[name=a-r-0-value]", "10")
+    # The outline beside the form reads the typed attribute in words.
+    page.wait_for_function(
+        "() => document.getElementById('builder-preview').innerText.includes('Seats')"
+    )
+
+    # A date and time, typed on the workspace's clock.
+    rule = add_rule(page, "a", "contact.created_at", "before")
+    assert page.get_attribute(f"[name={rule}-value]", "type") == "datetime-local"
+    assert "Europe/Paris" in page.inner_text(f"#form-{rule}")
+    page.fill(f"[name={rule}-value]", "2026-11-25T14:30")
+
+    # A number that is not one.
+    spend = add_rule(page, "a", "contact.monthly_spend", "gt")
+    page.fill(f"[name={spend}-value]", "lots")
+    page.wait_for_function(
+        "() => document.getElementById('builder-preview').innerText.includes('than lots')"
+    )
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(page, "builder-typed-values")
+    assert navigations == []
+
+    with page.expect_navigation():
+        page.click("button[value=save]")
+
+    # Refused: the typed text stays, the words beside it and in the summary.
+    assert not Workflow.objects.exists()
+    assert page.input_value(f"[name={spend}-value]") == "lots"
+    assert "Monthly spend must be a number" in page.inner_text(f"#form-{spend}")
+    assert "Monthly spend must be a number" in page.inner_text("#error-summary")
+    assert page.input_value("[name=a-r-0-custom_key]") == "seats"
+    assert page.input_value(f"[name={rule}-value]") == "2026-11-25T14:30"
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(page, "builder-typed-values-refused")
+        assert_accessible(page, f"builder-typed-values-refused-{width}")
+    page.fill(f"[name={spend}-value]", "500")
+    with page.expect_navigation():
+        page.click("button[value=save]")
+
+    saved = Workflow.objects.get(name="Typed values").document()
+    assert saved["audience"]["rules"] == [
+        {"attribute": "contact.custom.seats", "operator": "gte", "value": 10},
+        {"attribute": "contact.created_at", "operator": "before",
+         "value": "2026-11-25T14:30:00+01:00"},
+        {"attribute": "contact.monthly_spend", "operator": "gt", "value": 500},
+    ]  # fmt: skip
+    # Reopened: the custom attribute by its words, the moment on the same clock.
+    assert page.input_value("[name=a-r-0-attribute]") == "contact.custom.seats"
+    assert page.input_value(f"[name={rule}-value]") == "2026-11-25T14:30"
 
 
 def test_a_step_that_becomes_branches_shows_them_in_place(login_as, live_server, admin_user):

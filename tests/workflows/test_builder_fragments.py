@@ -83,7 +83,7 @@ def test_the_picker_groups_attributes_in_words_with_custom_ones_from_the_data(ad
     assert f'<option value="contact.custom.vip_level">{label}</option>' in body
 
 
-def test_a_number_attribute_offers_number_operators_and_a_number_box(admin_client):
+def test_a_number_attribute_offers_number_operators_and_a_number_keyboard(admin_client):
     document = workflow_document(
         [{"attribute": "contact.monthly_spend", "operator": "gt", "value": 500}]
     )
@@ -94,7 +94,8 @@ def test_a_number_attribute_offers_number_operators_and_a_number_box(admin_clien
 
     assert '<option value="gt" selected>' in body and '<option value="lte">' in body
     assert '<option value="contains">' not in body
-    assert '<input type="number" step="any" inputmode="decimal" name="a-r-0-value"' in body
+    # A text box with a number keyboard: what is typed stays visible, even a non-number.
+    assert '<input type="text" inputmode="decimal" autocomplete="off" name="a-r-0-value"' in body
     assert 'value="500"' in body
 
 
