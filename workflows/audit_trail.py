@@ -39,7 +39,7 @@ def audited_reorder(actor, change):
     with transaction.atomic():
         before = {w.pk: w.priority for w in Workflow.objects.all()}
         result = change()
-        for workflow in Workflow.objects.filter(pk__in=list(before)):
+        for workflow in Workflow.objects.filter(pk__in=list(before)).order_by("pk"):
             if before[workflow.pk] != workflow.priority:
                 after = workflow_snapshot(workflow)
                 record_change(
