@@ -13,6 +13,7 @@ from conversations import services, validation
 from conversations.actors import Actor
 from conversations.audit import record_instance, snapshot_of
 from conversations.models import (
+    AuditEntry,
     Company,
     Contact,
     Conversation,
@@ -300,3 +301,10 @@ class EventAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["event_type", "actor_type", ("processed_at", admin.EmptyFieldListFilter)]
     raw_id_fields = ["conversation"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_name", "action", "object_type", "object_label"]
+    list_filter = ["object_type", "action"]
+    search_fields = ["object_label", "actor_name"]

@@ -33,10 +33,16 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class AuditEntryFilter(StrictFilterSet):
-    object_type = filters.ChoiceFilter(choices=AuditEntry.ObjectType.choices)
-    object_id = filters.NumberFilter(min_value=1, max_value=2**63 - 1)
-    actor = filters.ModelChoiceFilter(queryset=Teammate.objects.all())
-    action = filters.ChoiceFilter(choices=AuditEntry.Action.choices)
+    object_type = filters.ChoiceFilter(
+        choices=AuditEntry.ObjectType.choices, empty_label="Anything", label="What"
+    )
+    object_id = filters.NumberFilter(min_value=1, max_value=2**63 - 1, label="Object number")
+    actor = filters.ModelChoiceFilter(
+        queryset=Teammate.objects.all(), empty_label="Anyone", label="Who"
+    )
+    action = filters.ChoiceFilter(
+        choices=AuditEntry.Action.choices, empty_label="Any change", label="Change"
+    )
     since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

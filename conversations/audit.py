@@ -150,11 +150,12 @@ def shown(value) -> str:
 
 def field_changes(before: dict | None, after: dict | None) -> list[dict]:
     """[{field, before, after}] of the fields that differ, in the snapshot's order."""
-    old, new = _flatten(before or {}), _flatten(after or {})
+    old = _flatten(before) if before else {}
+    new = _flatten(after) if after else {}
     places = list(old) + [place for place in new if place not in old]
-    changes = [
-        {"field": place, "before": shown(old.get(place)), "after": shown(new.get(place))}
-        for place in places
-        if old.get(place) != new.get(place)
-    ]
+    changes = []
+    for place in places:
+        said_before, said_after = shown(old.get(place)), shown(new.get(place))
+        if said_before != said_after:  # an empty list and nothing read the same: "—"
+            changes.append({"field": place, "before": said_before, "after": said_after})
     return changes[:MAX_DIFF_FIELDS]

@@ -1,8 +1,7 @@
 """The linter's shell: compile the stored catalog (or the builder's unsaved document in
 its place) and ask the pure checks of workflows/lint.py."""
 
-from dataclasses import replace
-
+from workflows.catalog import current_catalog
 from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
 from workflows.engine.errors import DefinitionError
 from workflows.lint import Finding, lint_catalog
@@ -10,26 +9,9 @@ from workflows.models import Workflow
 
 
 def stored_workflows() -> list[CompiledWorkflow]:
-    rows = list(Workflow.objects.order_by("trigger", "priority", "id"))
-    references = _references(rows)
-    compiled = []
-    for row in rows:
-        try:
-            workflow = compile_definition(
-                row.document(), references, workflow_id=row.pk, priority=row.priority
-            )
-        except DefinitionError:
-            continue  # saved definitions were validated; one that no longer compiles is left out
-        # The stored flag was derived on save knowing what reusable workflows do.
-        compiled.append(replace(workflow, is_customer_facing=row.is_customer_facing))
-    return compiled
-
-
-def _references(rows) -> References:
-    return References(
-        reusables={r.name: (r.is_customer_facing, ()) for r in rows if r.trigger == "reusable"},
-        lenient=True,
-    )
+    """Every stored workflow, compiled: the process's cached catalog (workflows/catalog.py),
+    rebuilt only when a workflow changed."""
+    return list(current_catalog().by_id.values())
 
 
 def catalog_findings() -> list[Finding]:
@@ -40,16 +22,21 @@ def catalog_findings() -> list[Finding]:
 def findings_for(document: dict | None, workflow: Workflow | None) -> list[Finding]:
     """The findings of one workflow as the builder has it (`document`, unsaved; None: as
     stored), judged against the rest of the stored catalog."""
-    others = [w for w in stored_workflows() if workflow is None or w.id != workflow.pk]
     if document is None:
         if workflow is None:
             return []
         document = workflow.document()
-    rows = list(Workflow.objects.filter(trigger="reusable"))
+    stored = stored_workflows()
+    others = [w for w in stored if workflow is None or w.id != workflow.pk]
+    # What the reusable workflows it may run do (customer-facing or not), as stored.
+    references = References(
+        reusables={w.name: (w.is_customer_facing, ()) for w in stored if w.trigger == "reusable"},
+        lenient=True,
+    )
     try:
         edited = compile_definition(
             document,
-            _references(rows),
+            references,
             workflow_id=workflow.pk if workflow else None,
             priority=workflow.priority if workflow else 1 << 30,  # a new one goes last
         )
