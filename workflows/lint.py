@@ -277,32 +277,36 @@ def _differ(a, b) -> bool:
 def background_conflicts(workflows) -> list[Finding]:
     """Two live background workflows of one trigger that set one thing differently:
     both run, in priority order, so the one lower in the list wins (DESIGN.md §6.2)."""
+    # (trigger, options, thing) → [(workflow, value, place)] in priority order: only
+    # workflows that set the same thing are compared, not every pair of the catalog.
+    setters = {}
     background = sorted(
         (w for w in _live(workflows) if w.is_background), key=lambda w: (w.priority, w.id or 0)
     )
-    effects = {w.id: step_effects(w) for w in background}
+    for workflow in background:
+        options = tuple(sorted(workflow.trigger_options.items()))
+        for thing, (value, place) in step_effects(workflow).items():
+            setters.setdefault((workflow.trigger, options, thing), []).append(
+                (workflow, value, place)
+            )
     found = []
-    for position, first in enumerate(background):
-        for later in background[position + 1 :]:
-            if not _same_trigger(first, later):
+    for (_, _, thing), setting in setters.items():
+        # The last one to set it wins; each that set it otherwise is overruled by it.
+        winner, winning_value, winning_place = setting[-1]
+        for loser, value, place in setting[:-1]:
+            if not _differ(value, winning_value):
                 continue
-            for thing, (value, place) in effects[first.id].items():
-                if thing not in effects[later.id]:
-                    continue
-                later_value, later_place = effects[later.id][thing]
-                if not _differ(value, later_value):
-                    continue
-                for this, other, this_value, other_value, this_place in (
-                    (first, later, value, later_value, place),
-                    (later, first, later_value, value, later_place),
-                ):
-                    details = {
-                        "other": other.name,
-                        "other_sets": _effect_words(thing, other_value),
-                        "this_sets": _effect_words(thing, this_value),
-                        "winner": later.name,
-                    }
-                    found.append(_finding(this, "background_conflict", this_place, details))
+            for this, other, this_value, other_value, this_place in (
+                (loser, winner, value, winning_value, place),
+                (winner, loser, winning_value, value, winning_place),
+            ):
+                details = {
+                    "other": other.name,
+                    "other_sets": _effect_words(thing, other_value),
+                    "this_sets": _effect_words(thing, this_value),
+                    "winner": winner.name,
+                }
+                found.append(_finding(this, "background_conflict", this_place, details))
     return found
 
 
@@ -337,10 +341,18 @@ def shadowed_customer_facing(workflows) -> list[Finding]:
     """A customer-facing workflow that a higher one always beats: at most one
     customer-facing run at a time, the highest candidate starts (DESIGN.md §6.3). The
     higher one must be a candidate every time: every_time, or a trigger that fires once."""
-    facing = sorted(
-        (w for w in _live(workflows) if w.is_customer_facing),
-        key=lambda w: (w.priority, w.id or 0),
-    )
+    by_trigger = {}
+    for w in sorted(_live(workflows), key=lambda w: (w.priority, w.id or 0)):
+        if w.is_customer_facing:
+            by_trigger.setdefault(w.trigger, []).append(w)
+    found = []
+    for facing in by_trigger.values():
+        found += _shadowed_among(facing)
+    return found
+
+
+def _shadowed_among(facing) -> list[Finding]:
+    """`facing`: one trigger's live customer-facing workflows in priority order."""
     found = []
     for position, lower in enumerate(facing):
         for higher in facing[:position]:

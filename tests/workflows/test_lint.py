@@ -231,3 +231,19 @@ def test_a_workflow_whose_changes_fire_no_trigger_has_no_loop():
     )
     assigning = workflow("Assign", steps=[{"type": "assign", "team": "Tier 2"}])
     assert codes(tagging, assigning, of="workflow_loop") == []
+
+
+def test_three_setters_are_each_told_the_last_one_wins():
+    team = lambda name: [{"type": "assign", "team": name}]  # noqa: E731
+    found = lint_catalog([
+        workflow("Billing", steps=team("Billing"), priority=0),
+        workflow("Sales", steps=team("Sales"), priority=1),
+        workflow("Support", steps=team("Support"), priority=2),
+    ])  # fmt: skip
+    assert sorted((f.workflow_name, f.details["other"]) for f in found) == [
+        ("Billing", "Support"),
+        ("Sales", "Support"),
+        ("Support", "Billing"),
+        ("Support", "Sales"),
+    ]
+    assert all("“Support” wins" in f.message for f in found)
