@@ -7,7 +7,9 @@ from rest_framework.routers import DefaultRouter
 
 from config import openapi  # noqa: F401  (registers the schema extensions)
 from conversations import api as conversations_api
+from conversations import api_audit, views_audit
 from workflows import api as workflows_api
+from workflows import api_lint
 
 
 class FaviconView(RedirectView):
@@ -27,6 +29,7 @@ router.register("sla-policies", conversations_api.SlaPolicyViewSet, basename="sl
 router.register("conversations", conversations_api.ConversationViewSet, basename="conversation")
 router.register("workflows", workflows_api.WorkflowViewSet, basename="workflow")
 router.register("workflow-runs", workflows_api.WorkflowRunViewSet, basename="workflow-run")
+router.register("audit", api_audit.AuditEntryViewSet, basename="audit-entry")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -37,10 +40,12 @@ urlpatterns = [
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/workflows/lint/", api_lint.WorkflowLintView.as_view(), name="workflow-lint"),
     path("api/", include(router.urls)),
     path("api-auth/", include("rest_framework.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("workflows/", include("workflows.urls")),
+    path("audit/", views_audit.AuditLogView.as_view(), name="audit"),
     path("inbox/", include("inbox.urls")),
     path("messenger/", include("inbox.messenger_urls")),
     path("favicon.ico", FaviconView.as_view()),

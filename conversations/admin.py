@@ -4,13 +4,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 from conversations import services, validation
 from conversations.actors import Actor
+from conversations.audit import record_instance, snapshot_of
 from conversations.models import (
+    AuditEntry,
     Company,
     Contact,
     Conversation,
@@ -51,8 +54,33 @@ class TeammateAdmin(UserAdmin):
     ]
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Saves and deletes recorded in the audit log, in the admin's own transaction (the
+    change view's); after `save_related`, so a team's members are in the snapshot."""
+
+    def save_model(self, request, obj, form, change):
+        stored = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        obj._audit_before = snapshot_of(stored) if stored is not None else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        record_instance(request.user, form.instance, getattr(form.instance, "_audit_before", None))
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            before, pk = snapshot_of(obj), obj.pk
+            super().delete_model(request, obj)
+            obj.pk = pk
+            record_instance(request.user, obj, before, deleted=True)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
     list_display = ["name", "member_count"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
@@ -103,14 +131,14 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(AuditedAdmin):
     list_display = ["name", "first_reply", "next_reply", "time_to_close", "office_hours_only"]
     list_filter = ["office_hours_only"]
     search_fields = ["name"]
 
 
 @admin.register(OfficeHours)
-class OfficeHoursAdmin(admin.ModelAdmin):
+class OfficeHoursAdmin(AuditedAdmin):
     """One row for the workspace: the list opens its change page; no adding or deleting."""
 
     fields = ["time_zone", "weekly", "holidays", "updated_at"]
@@ -273,3 +301,10 @@ class EventAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["event_type", "actor_type", ("processed_at", admin.EmptyFieldListFilter)]
     raw_id_fields = ["conversation"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_name", "action", "object_type", "object_label"]
+    list_filter = ["object_type", "action"]
+    search_fields = ["object_label", "actor_name"]

@@ -35,6 +35,7 @@ from conversations.api_auth import (
     IsWorkspaceAdmin,
     is_contact,
 )
+from conversations.audit import AuditedViewSetMixin
 from conversations.durations import duration_pattern, format_duration, parse_duration
 from conversations.models import (
     ActorType,
@@ -217,7 +218,7 @@ class TeamSerializer(StrictModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class TeamViewSet(viewsets.ModelViewSet):
+class TeamViewSet(AuditedViewSetMixin, viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = Team.objects.prefetch_related("members").order_by("name")
     serializer_class = TeamSerializer
@@ -243,7 +244,7 @@ class SlaPolicySerializer(StrictModelSerializer):
         return attrs
 
 
-class SlaPolicyViewSet(viewsets.ModelViewSet):
+class SlaPolicyViewSet(AuditedViewSetMixin, viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = SlaPolicy.objects.order_by("name")
     serializer_class = SlaPolicySerializer

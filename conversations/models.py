@@ -417,3 +417,42 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} on {self.conversation_id}"
+
+
+class AuditEntry(models.Model):
+    """Who changed which workflow, team, SLA policy or office hours, when, and the object
+    before and after (plain JSON snapshots; null before a create, after a delete).
+    Written by conversations.audit.record_change in the transaction of the change."""
+
+    class ObjectType(models.TextChoices):
+        WORKFLOW = "workflow", "Workflow"
+        TEAM = "team", "Team"
+        SLA_POLICY = "sla_policy", "SLA policy"
+        OFFICE_HOURS = "office_hours", "Office hours"
+        WEBHOOK = "webhook", "Webhook"
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        CHANGED = "changed", "Changed"
+        DELETED = "deleted", "Deleted"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        Teammate, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    # Kept when the teammate is deleted: the log still says who.
+    actor_name = models.CharField(max_length=150, blank=True)
+    object_type = models.CharField(max_length=20, choices=ObjectType.choices)
+    object_id = models.BigIntegerField()
+    object_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["object_type", "object_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name or 'system'} {self.action} {self.object_label}"

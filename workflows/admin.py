@@ -6,6 +6,7 @@ from django.utils.html import format_html
 
 from conversations.admin import ReadOnlyAdmin
 from workflows import services, vocabulary
+from workflows.audit_trail import audited
 from workflows.engine.definitions import TRIGGERS
 from workflows.failures import processing_retry_now
 from workflows.models import (
@@ -73,11 +74,11 @@ class WorkflowAdmin(admin.ModelAdmin):
         return archived, {Workflow._meta.verbose_name_plural: len(objs)}, set(), protected
 
     def delete_model(self, request, obj):
-        services.workflow_archive(workflow=obj)
+        audited(request.user, obj, lambda: services.workflow_archive(workflow=obj))
 
     def delete_queryset(self, request, queryset):
         for workflow in queryset.order_by("pk"):
-            services.workflow_archive(workflow=workflow)
+            self.delete_model(request, workflow)
 
     @admin.display(description="name", ordering="name")
     def name_with_icon(self, workflow):

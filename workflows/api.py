@@ -16,6 +16,7 @@ from config.api_input import (
 from conversations.api_auth import IsTeammate, IsTeammateReadOrAdminWrite
 from conversations.models import Conversation
 from workflows import services
+from workflows.audit_trail import audited, audited_reorder
 from workflows.dry_run import workflow_dry_run
 from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
 from workflows.models import Workflow, WorkflowLog, WorkflowRun
@@ -93,7 +94,8 @@ class WorkflowViewSet(viewsets.ModelViewSet):
     permission_classes = [IsTeammateReadOrAdminWrite]
 
     def create(self, request, *args, **kwargs):
-        workflow = services.workflow_create(document=_document(request))
+        document = _document(request)
+        workflow = audited(request.user, None, lambda: services.workflow_create(document=document))
         return Response(WorkflowSerializer(workflow).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -101,14 +103,19 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         document = _document(request)
         if kwargs.get("partial"):
             document = {**workflow.document(), **document}
-        workflow = services.workflow_update(workflow=workflow, document=document)
+        workflow = audited(
+            request.user,
+            workflow,
+            lambda: services.workflow_update(workflow=workflow, document=document),
+        )
         return Response(WorkflowSerializer(workflow).data)
 
     def destroy(self, request, *args, **kwargs):
         """Archive the workflow: it leaves lists and reads, starts no run, its active runs
         end as interrupted; its runs and logs are kept. 409 while another workflow runs it."""
         try:
-            services.workflow_archive(workflow=self.get_object())
+            workflow = self.get_object()
+            audited(request.user, workflow, lambda: services.workflow_archive(workflow=workflow))
         except services.WorkflowInUse as error:
             return Response(error.message_dict, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -119,7 +126,9 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         """Set the priority order of one trigger's workflows (every id exactly once)."""
         data = ReorderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ordered = services.workflow_reorder(**data.validated_data)
+        ordered = audited_reorder(
+            request.user, lambda: services.workflow_reorder(**data.validated_data)
+        )
         return Response(WorkflowSerializer(ordered, many=True).data)
 
     @extend_schema(

@@ -6,8 +6,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from conversations.models import SlaPolicy, Team, Teammate
+from workflows import vocabulary
 from workflows.catalog import bump_catalog_version
 from workflows.engine.definitions import (
+    REPEATABLE_TRIGGERS,
     CompiledWorkflow,
     References,
     compile_definition,
@@ -78,6 +80,10 @@ def workflow_validate(document, *, workflow: Workflow | None = None) -> Compiled
         clash = clash.exclude(pk=workflow.pk)
     if clash.exists():
         raise DefinitionError({"name": [f'A workflow named "{compiled.name}" already exists.']})
+    # Refused on save only: a stored workflow saved before this rule still compiles (and
+    # the linter reports it).
+    if compiled.frequency == "every_time" and compiled.trigger not in REPEATABLE_TRIGGERS:
+        raise DefinitionError({"frequency": [vocabulary.FREQUENCY_NOT_REPEATABLE]})
     return compiled
 
 

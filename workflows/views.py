@@ -1,5 +1,7 @@
 """Builder pages: the list (filters, drag to reorder, toggle, duplicate, delete)."""
 
+from collections import Counter
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,8 +12,9 @@ from django.views.generic import TemplateView
 from django_filters import rest_framework as filters
 
 from config.parsers import JSONBodyError, parse_json_body
-from workflows import services
+from workflows import linting, services
 from workflows.api import WorkflowFilter
+from workflows.audit_trail import audited, audited_reorder
 from workflows.engine.definitions import STATUSES, TRIGGERS
 from workflows.models import Workflow
 from workflows.permissions import AdminRequiredMixin, TeammateRequiredMixin
@@ -48,6 +51,9 @@ class WorkflowListView(TeammateRequiredMixin, TemplateView):
             queryset=Workflow.objects.order_by("trigger", "priority", "id"),
         )
         workflows = filterset.qs  # unbound: all; invalid: none, with the errors shown
+        lint_counts = Counter(finding.workflow for finding in linting.catalog_findings())
+        for workflow in workflows:
+            workflow.lint_count = lint_counts[workflow.pk]
         groups = []
         for trigger in TRIGGERS:
             members = [w for w in workflows if w.trigger == trigger]
@@ -84,7 +90,9 @@ class WorkflowReorderView(AdminRequiredMixin, View):
         if trigger not in TRIGGERS:
             return JsonResponse({"trigger": ["Unknown trigger."]}, status=400)
         try:
-            services.workflow_reorder(trigger=trigger, order=order)
+            audited_reorder(
+                request.user, lambda: services.workflow_reorder(trigger=trigger, order=order)
+            )
         except ValidationError as error:
             return JsonResponse(error.message_dict, status=400)
         return JsonResponse({"order": order})
@@ -96,7 +104,11 @@ class WorkflowStatusView(AdminRequiredMixin, View):
     def post(self, request, pk):
         workflow = get_object_or_404(Workflow, pk=pk)
         status = "paused" if workflow.status == Workflow.Status.LIVE else "live"
-        services.workflow_set_status(workflow=workflow, status=status)
+        audited(
+            request.user,
+            workflow,
+            lambda: services.workflow_set_status(workflow=workflow, status=status),
+        )
         messages.success(request, f'"{workflow.name}" is now {status}.')
         return redirect("workflows:list")
 
@@ -104,7 +116,7 @@ class WorkflowStatusView(AdminRequiredMixin, View):
 class WorkflowDuplicateView(AdminRequiredMixin, View):
     def post(self, request, pk):
         original = get_object_or_404(Workflow, pk=pk)
-        copy = services.workflow_duplicate(workflow=original)
+        copy = audited(request.user, None, lambda: services.workflow_duplicate(workflow=original))
         messages.success(request, f'Duplicated as "{copy.name}" (a draft).')
         return redirect("workflows:edit", pk=copy.pk)
 
@@ -123,7 +135,7 @@ class WorkflowDeleteView(AdminRequiredMixin, TemplateView):
     def post(self, request, pk):
         workflow = get_object_or_404(Workflow, pk=pk)
         try:
-            services.workflow_archive(workflow=workflow)
+            audited(request.user, workflow, lambda: services.workflow_archive(workflow=workflow))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("workflows:list")

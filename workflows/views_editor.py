@@ -23,6 +23,7 @@ from conversations.models import (
     Teammate,
 )
 from workflows import services, vocabulary
+from workflows.audit_trail import audited
 from workflows.builder_templates import TEMPLATES
 from workflows.editor import (
     WorkflowEditor,
@@ -204,16 +205,19 @@ class EditorView(View):
         if editor.is_valid():
             document = editor.document()
             try:
-                if workflow is None:
-                    workflow = services.workflow_create(document=document)
-                else:
-                    workflow = services.workflow_update(workflow=workflow, document=document)
+                workflow = audited(request.user, workflow, lambda: save(workflow, document))
             except DefinitionError as error:
                 editor.place_errors(error.errors)
             else:
                 messages.success(request, f'Saved "{workflow.name}".')
                 return redirect("workflows:edit", pk=workflow.pk)
         return render(request, self.template_name, self.context(editor, workflow, 400), status=400)
+
+
+def save(workflow, document) -> Workflow:
+    if workflow is None:
+        return services.workflow_create(document=document)
+    return services.workflow_update(workflow=workflow, document=document)
 
 
 class WorkflowCreateView(AdminRequiredMixin, EditorView):

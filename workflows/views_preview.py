@@ -8,7 +8,7 @@ same the save uses, and nothing is saved.
 from django.shortcuts import get_object_or_404, render
 from django.views import View
 
-from workflows import diagram, services, vocabulary
+from workflows import diagram, linting, services, vocabulary
 from workflows.editor import WorkflowEditor, form_totals_problem
 from workflows.engine.definitions import REPEATABLE_TRIGGERS
 from workflows.engine.errors import DefinitionError
@@ -40,8 +40,10 @@ def preview_context(data, workflow=None) -> dict:
         services.workflow_validate(document, workflow=workflow)
     except DefinitionError as error:
         problems = [message for messages in error.errors.values() for message in messages]
-    if document.get("frequency") == "every_time" and document.get("trigger") not in (
-        REPEATABLE_TRIGGERS
+    if (
+        document.get("frequency") == "every_time"
+        and document.get("trigger") not in REPEATABLE_TRIGGERS
+        and vocabulary.FREQUENCY_NOT_REPEATABLE not in problems
     ):
         problems.append(vocabulary.FREQUENCY_NOT_REPEATABLE)
     return {
@@ -50,6 +52,8 @@ def preview_context(data, workflow=None) -> dict:
         "diagram": diagram.layout(document),
         "problems": problems[:MAX_PROBLEMS_SHOWN],
         "more_problems": max(0, len(problems) - MAX_PROBLEMS_SHOWN),
+        # The linter's warnings on the form as it is now (none until it is valid).
+        "lint": [] if problems else linting.findings_for(document, workflow),
     }
 
 

@@ -587,3 +587,83 @@ def new_custom_attribute_words(group: str) -> str:
 def zone_hint(zone_name: str) -> str:
     """Beside a rule's date-and-time box: the clock it is read on ("Europe/Paris time")."""
     return f"{zone_name} time"
+
+
+# --- The catalog linter (workflows/lint.py): one sentence and one fix per code ------------
+# Each message is said from the finding's plain details; "{fix}" is the one-line fix.
+LINT_WORDS = {
+    "negative_rule_in_any": (
+        "“{rule}” is inside an “any of” group: nearly every conversation passes a "
+        "negative rule, so the whole group matches nearly everyone.",
+        "Move the rule into an “all of” group, or make this group match all.",
+    ),
+    "background_conflict": (
+        "“{other}” runs on the same trigger and {other_sets}, while this one {this_sets}: "
+        "“{winner}” wins, because it is lower in the list and runs last.",
+        "Give them different targeting, or drop one of the two steps.",
+    ),
+    "shadowed_customer_facing": (
+        "“{other}” is higher in the list, customer-facing and targets everyone this one "
+        "targets: it always starts first, so this one never starts.",
+        "Move this workflow above “{other}”, or narrow “{other}”’s targeting.",
+    ),
+    "unreachable_branch": (
+        "{path} can never run: {reason}.",
+        "Give the earlier branch rules, or move this path before it.",
+    ),
+    "rule_never_true": (
+        "“{rule}” is {outcome} on “{trigger}”: that trigger has no {what}.",
+        "Remove the rule, or choose a trigger that has a message.",
+    ),
+    "frequency_not_repeatable": (
+        FREQUENCY_NOT_REPEATABLE,
+        "Choose “Once per conversation”.",
+    ),
+    "workflow_loop": (
+        "Its steps set off {chain}: workflow-caused events go {limit} deep at most, then the "
+        "chain is cut and the rest does not run.",
+        "Change a step so it does not fire another workflow’s trigger, or add a rule that "
+        "stops the repeat.",
+    ),
+}
+LINT_ALWAYS_MATCHING = "an earlier branch always matches"
+LINT_NEVER_MATCHING = "its rules are an empty “any of” group, which matches nothing"
+LINT_OUTCOMES = {True: "always true", False: "never true"}
+LINT_FACT_WORDS = {"message": "triggering message"}
+LINT_EFFECT_WORDS = {
+    "tag_added": "adds the tag “{value}”",
+    "tag_removed": "removes the tag “{value}”",
+    "team": "assigns to the team “{value}”",
+    "assignee": "assigns to “{value}”",
+    "data": "sets “{key}” to {value}",
+    "priority": "sets priority to {value}",
+    "state": "makes it {value}",
+    "sla": "applies the SLA “{value}”",
+}
+
+
+def lint_message(code: str, details: dict) -> str:
+    """A finding's sentence and its fix: "… Fix: …"."""
+    sentence, fix = LINT_WORDS[code]
+    return f"{sentence.format(**details)} Fix: {fix.format(**details)}"
+
+
+def lint_effect_words(thing: str, value, key: str = "") -> str:
+    if thing == "state":
+        value = STATE_OPTION_WORDS.get(value, value)
+    elif not isinstance(value, str):
+        value = value_words(value)
+    return LINT_EFFECT_WORDS[thing].format(value=value, key=key)
+
+
+def lint_place_words(place: str) -> str:
+    """ "audience.rules[1]" → "Targeting › rule 2"; "steps[1].branches[0].when" →
+    "step 2 › path 1 › rules"."""
+    if place.startswith("audience"):
+        rest = re.findall(r"rules\[(\d+)\]", place)
+        return " › ".join([PLACE_WORDS["audience"], *(f"rule {int(n) + 1}" for n in rest)])
+    if place in ("frequency", "trigger"):
+        return {"frequency": "Frequency", "trigger": PLACE_WORDS["trigger"]}[place]
+    head, _, rules = place.partition(".when")
+    said = step_place_words(head.replace(".branches[", ".paths[").replace(".rules[", ".paths["))
+    return f"{said} › rules" if rules else said

@@ -14,6 +14,7 @@ from conversations import services as conversation_services
 from conversations.models import Contact, Conversation, Tag
 from workflows import orchestrator, signals
 from workflows.catalog import bump_catalog_version
+from workflows.engine.definitions import REPEATABLE_TRIGGERS
 from workflows.models import Workflow
 from workflows.services import workflow_create
 
@@ -88,7 +89,7 @@ def non_matching_document(number: int) -> dict:
         "status": "live",
         "trigger": trigger,
         "trigger_options": options,
-        "frequency": "every_time" if number % 4 < 2 else "once",
+        "frequency": "every_time" if number % 4 < 2 and trigger in REPEATABLE_TRIGGERS else "once",
         "audience": {
             "match": "all",
             "rules": [_rule("contact.plan", "is", f"Enterprise-{number}")],

@@ -64,6 +64,25 @@ REPEATABLE_TRIGGERS = tuple(
     if trigger not in ("customer_opened_conversation", "customer_first_message", "reusable")
 )
 STATUSES = ("draft", "live", "paused")
+# Triggers whose event carries a message (its body and author): the `message.*` facts
+# are known only on these; on any other trigger they are unknown (workflows/facts.py).
+# A reusable workflow runs from any trigger, so it may read them.
+MESSAGE_TRIGGERS = (
+    "customer_first_message",
+    "customer_any_message",
+    "teammate_replied",
+    "teammate_added_note",
+)
+TRIGGER_FACT_PREFIXES = {"message": "message."}
+
+
+def facts_missing_on(trigger) -> tuple[str, ...]:
+    """The kinds of facts (TRIGGER_FACT_PREFIXES' keys) a trigger never has."""
+    if trigger == "reusable" or trigger in MESSAGE_TRIGGERS:
+        return ()
+    return ("message",)
+
+
 FREQUENCIES = ("once", "every_time")
 STATE_OPTIONS = ("closed", "snoozed", "open")
 # Step types come from the registry (workflows/engine/steps.py).

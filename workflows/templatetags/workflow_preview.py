@@ -3,7 +3,7 @@ form, and for teammates, who read the builder without its form)."""
 
 from django import template
 
-from workflows import diagram
+from workflows import diagram, linting
 from workflows.engine.definitions import REPEATABLE_TRIGGERS
 from workflows.outline import outline
 
@@ -20,6 +20,7 @@ def workflow_preview(workflow):
         "outline": outline(document),
         "diagram": diagram.layout(document),
         "problems": [],
+        "lint": linting.findings_for(None, workflow),
     }
 
 
