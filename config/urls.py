@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from config import openapi  # noqa: F401  (registers the schema extensions)
 from conversations import api as conversations_api
+from webhooks import api as webhooks_api
 from workflows import api as workflows_api
 
 
@@ -27,6 +28,7 @@ router.register("sla-policies", conversations_api.SlaPolicyViewSet, basename="sl
 router.register("conversations", conversations_api.ConversationViewSet, basename="conversation")
 router.register("workflows", workflows_api.WorkflowViewSet, basename="workflow")
 router.register("workflow-runs", workflows_api.WorkflowRunViewSet, basename="workflow-run")
+router.register("webhooks", webhooks_api.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -41,6 +43,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("workflows/", include("workflows.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("inbox/", include("inbox.urls")),
     path("messenger/", include("inbox.messenger_urls")),
     path("favicon.ico", FaviconView.as_view()),
