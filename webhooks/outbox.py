@@ -3,12 +3,11 @@ processed, the deliveries of those events (and of the workflow runs that started
 ended meanwhile) are inserted in the same transaction, so an event that is processed
 has its deliveries, and a rollback drops both. The tasks are sent after the commit.
 
-The active endpoints are cached per process under the workflow catalog's version stamp
-(read with the rest of what the orchestrator reads): with no change, no query; saving
-an endpoint bumps the stamp."""
+The active endpoints are read with the workflow catalog, cached per process under its
+version stamp (read with the rest of what the orchestrator reads): with no change, no
+query; saving an endpoint bumps the stamp."""
 
 import logging
-import threading
 import uuid
 
 from django.db import transaction
@@ -18,20 +17,11 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_cached: tuple[int, list[tuple[int, list[str]]]] | None = None
 
-
-def subscriptions_at(version: int) -> list[tuple[int, list[str]]]:
-    """(endpoint id, event types) of the active endpoints as of this catalog version."""
-    global _cached
-    cached = _cached
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    with _lock:
-        rows = list(WebhookEndpoint.objects.filter(active=True).values_list("id", "events"))
-        _cached = (version, rows)
-        return rows
+def active_subscriptions() -> list[tuple[int, list[str]]]:
+    """(endpoint id, event types) of the active endpoints: read with the workflow catalog
+    (workflows/catalog.py), so the processing reads them again only after a change."""
+    return list(WebhookEndpoint.objects.filter(active=True).values_list("id", "events"))
 
 
 def subscriptions_changed() -> None:
@@ -57,13 +47,10 @@ def conversation_events(events) -> list[core.WebhookEvent]:
     return found
 
 
-def record_deliveries(version: int, webhook_events: list[core.WebhookEvent]) -> int:
+def record_deliveries(subscriptions, webhook_events: list[core.WebhookEvent]) -> int:
     """Insert a delivery per event and endpoint that wants it; send the first new one of
     each endpoint and conversation after the commit (the rest follow it in order)."""
-    if not webhook_events:
-        return 0
-    subscriptions = subscriptions_at(version)
-    if not subscriptions:
+    if not webhook_events or not subscriptions:
         return 0
     deliveries = []
     for event in webhook_events:

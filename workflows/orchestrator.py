@@ -196,7 +196,7 @@ class ConversationProcessor:
                 end_reason=run.end_reason or "",
             ))  # fmt: skip
         self.handled_events, self.run_changes = [], []
-        webhook_outbox.record_deliveries(self.catalog.version, events)
+        webhook_outbox.record_deliveries(self.catalog.webhook_subscriptions, events)
 
     def flush_runs(self) -> None:
         """Insert the runs started since the last flush, in one INSERT (ids returned)."""

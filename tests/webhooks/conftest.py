@@ -3,14 +3,6 @@ import pytest
 from tests.webhooks.receiver import start_receiver
 
 
-@pytest.fixture(autouse=True)
-def fresh_webhook_subscriptions():
-    """Each test starts with no endpoints cached in this process."""
-    from webhooks import outbox
-
-    outbox._cached = None
-
-
 @pytest.fixture
 def receiver(settings):
     """A real HTTP receiver on 127.0.0.1, which webhooks may call in these tests."""
