@@ -28,8 +28,7 @@ def url_problem(url: str) -> str | None:
 
 
 class WebhookEndpointSerializer(StrictInputSerializer):
-    ignored_keys = ("id", "failing_since", "disabled_reason", "created_at", "updated_at")
-
+    id = serializers.IntegerField(read_only=True)
     url = serializers.CharField(max_length=URL_MAX_LENGTH)
     events = serializers.ListField(
         child=serializers.CharField(max_length=60), max_length=len(core.EVENT_TYPES) + 1
@@ -42,6 +41,13 @@ class WebhookEndpointSerializer(StrictInputSerializer):
         max_length=SECRET_MAX_LENGTH,
         help_text="Generated when not given; returned once, in the answer to the creation.",
     )
+    failing_since = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Since when every attempt failed."
+    )
+    disabled_reason = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Why it was switched off, if it was."
+    )
+    created_at = serializers.DateTimeField(read_only=True)
 
     def validate_url(self, url):
         problem = url_problem(url)
@@ -74,6 +80,10 @@ def endpoint_fields(endpoint: WebhookEndpoint) -> dict:
     }
 
 
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(read_only=True, help_text="Shown this once.")
+
+
 class WebhookAttemptSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     status_code = serializers.IntegerField(allow_null=True)
@@ -99,6 +109,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
     filter_backends = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
+    @extend_schema(responses={201: WebhookEndpointCreatedSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

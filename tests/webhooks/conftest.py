@@ -1,5 +1,6 @@
 import pytest
 
+from tests.api.conftest import admin_api, anonymous_api, teammate_api  # noqa: F401 (fixtures)
 from tests.webhooks.receiver import start_receiver
 
 
