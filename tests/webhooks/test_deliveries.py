@@ -207,3 +207,27 @@ def test_unsubscribed_events_and_inactive_endpoints_get_nothing(
 
     assert receiver.received == []
     assert WebhookDelivery.objects.count() == 0
+
+
+def test_deliveries_are_written_with_the_processing_so_a_rollback_loses_and_doubles_nothing(
+    receiver, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    endpoint = endpoint_for(receiver, events=["conversation.opened"])
+    conversation = conversation_services.conversation_open(contact=ContactFactory(), body="Hi")
+
+    class WorkerDied(Exception):
+        pass
+
+    with pytest.raises(WorkerDied), transaction.atomic():
+        process(conversation)
+        assert deliveries_of(endpoint).count() == 1
+        raise WorkerDied  # before the commit: events unprocessed, no delivery either
+    assert deliveries_of(endpoint).count() == 0
+
+    process_and_send(conversation, django_capture_on_commit_callbacks)
+    process_and_send(conversation, django_capture_on_commit_callbacks)  # nothing left
+
+    assert deliveries_of(endpoint).count() == 1
+    assert len(receiver.received) == 1
