@@ -1,5 +1,6 @@
 """Celery tasks of webhooks: one attempt per task run, retried by Celery with the
-growing delays of webhooks/events.py; a sweep re-sends what a lost message left."""
+growing delays of webhooks/events.py (the long ones by the sweep); a sweep re-sends
+what a lost message left."""
 
 from datetime import timedelta
 
@@ -36,8 +37,11 @@ def send_webhook_delivery_task(self, delivery_pk: int, forced: bool = False) -> 
     outcome = attempt_delivery(delivery_pk, forced=forced, early_ok=bool(self.request.is_eager))
     if outcome.follow is not None:
         send_webhook_delivery_task.delay(outcome.follow)
-    if outcome.retry_in is not None:
+    if outcome.retry_in is not None and outcome.retry_in <= settings.TIMER_ETA_HORIZON_SECONDS:
         raise self.retry(args=(delivery_pk,), kwargs={}, countdown=outcome.retry_in)
+    # A longer wait is left to the sweep (next_attempt_at is stored): Redis hands a held
+    # ETA message to a worker again every visibility_timeout, so hours-long countdowns
+    # would pile up copies (as timers do: TIMER_ETA_HORIZON_SECONDS).
     return outcome.attempted
 
 

@@ -231,3 +231,24 @@ def test_deliveries_are_written_with_the_processing_so_a_rollback_loses_and_doub
 
     assert deliveries_of(endpoint).count() == 1
     assert len(receiver.received) == 1
+
+
+def test_retries_hours_away_are_left_to_the_sweep_and_sent_when_due(
+    receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 600  # first retry in 10 min: past the ETA horizon
+    endpoint = endpoint_for(receiver, events=["conversation.opened"])
+    receiver.answers = [(502, 0)]
+    conversation = conversation_services.conversation_open(contact=ContactFactory(), body="Hi")
+
+    process_and_send(conversation, django_capture_on_commit_callbacks)
+
+    delivery = deliveries_of(endpoint).get()
+    assert delivery.status == Status.PENDING and delivery.attempt_count == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert resend_overdue_deliveries_task() == 0  # not due yet
+    with time_machine.travel(delivery.next_attempt_at + timedelta(minutes=2), tick=False):
+        assert resend_overdue_deliveries_task() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == Status.DELIVERED
+    assert [r.delivery_id for r in receiver.received] == [str(delivery.delivery_id)] * 2
