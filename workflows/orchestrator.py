@@ -184,8 +184,12 @@ class ConversationProcessor:
     def record_webhook_deliveries(self) -> None:
         """The webhook deliveries of the events handled and the runs started or ended,
         in this transaction (webhooks/outbox.py); call once the runs have their ids."""
-        events = webhook_outbox.conversation_events(self.handled_events)
-        for webhook_type, run in self.run_changes:
+        handled, changes = self.handled_events, self.run_changes
+        self.handled_events, self.run_changes = [], []
+        if not self.catalog.webhook_subscriptions:
+            return  # no endpoint: no work per event
+        events = webhook_outbox.conversation_events(handled)
+        for webhook_type, run in changes:
             workflow = self.catalog.by_id.get(run.workflow_id)
             events.append(run_event(
                 webhook_type, conversation_id=self.conversation.pk,
@@ -195,7 +199,6 @@ class ConversationProcessor:
                 status=run.status if webhook_type == RUN_ENDED else Status.RUNNING,
                 end_reason=run.end_reason or "",
             ))  # fmt: skip
-        self.handled_events, self.run_changes = [], []
         webhook_outbox.record_deliveries(self.catalog.webhook_subscriptions, events)
 
     def flush_runs(self) -> None:
