@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "conversations",
     "workflows",
     "inbox",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -320,8 +321,16 @@ PROCESSING_RETRY_MAX_SECONDS = env_int("PROCESSING_RETRY_MAX_SECONDS", 3600)
 # Webhooks and the HTTP request step refuse private, loopback and link-local destinations
 # unless their host (name or address) is listed here (config/outbound.py).
 OUTBOUND_ALLOWED_HOSTS = env_list("OUTBOUND_ALLOWED_HOSTS", [])
-# A failed webhook delivery is tried again after base × 2^(attempt-1) seconds.
+
+# Webhooks (webhooks/): a failed delivery is retried after the base, then twice as long
+# each time (at most base × 512), 14 retries: about a day with the default 30 s.
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# An endpoint whose every attempt failed for this long is switched off (admins see why).
+WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24)
+# A pending delivery this late for its attempt has lost its task: the sweep sends it.
+WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60)
+WEBHOOK_SWEEP_INTERVAL_SECONDS = env_int("WEBHOOK_SWEEP_INTERVAL_SECONDS", 30)
 
 # Task names are explicit (`@shared_task(name=...)`), so moving code never strands the
 # messages already queued or this schedule.
@@ -334,6 +343,11 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {
         "task": "workflows.fire_due_timers",
         "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    # Webhook deliveries whose task message was lost (webhooks/tasks.py).
+    "resend-overdue-webhook-deliveries": {
+        "task": "webhooks.resend_overdue_deliveries",
+        "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS,
     },
 }
 
@@ -353,6 +367,9 @@ LOGGING = {
         "django": {"level": "INFO"},
         "django.request": {"filters": ["permission_denied"]},
         "django.db.backends": {"level": "INFO"},
+        # httpx logs each request's full URL at INFO; a webhook URL may carry a token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         # The periodic sweeps' "sending", "received" and "succeeded" lines at DEBUG.
         "celery.beat": {"filters": ["routine_tasks"]},
         "celery.worker.strategy": {"filters": ["routine_tasks"]},

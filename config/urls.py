@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from config import openapi  # noqa: F401  (registers the schema extensions)
 from conversations import api as conversations_api
 from conversations import api_audit, views_audit
+from webhooks import api as webhooks_api
 from workflows import api as workflows_api
 from workflows import api_lint
 
@@ -30,6 +31,7 @@ router.register("conversations", conversations_api.ConversationViewSet, basename
 router.register("workflows", workflows_api.WorkflowViewSet, basename="workflow")
 router.register("workflow-runs", workflows_api.WorkflowRunViewSet, basename="workflow-run")
 router.register("audit", api_audit.AuditEntryViewSet, basename="audit-entry")
+router.register("webhooks", webhooks_api.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -46,6 +48,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("workflows/", include("workflows.urls")),
     path("audit/", views_audit.AuditLogView.as_view(), name="audit"),
+    path("webhooks/", include("webhooks.urls")),
     path("inbox/", include("inbox.urls")),
     path("messenger/", include("inbox.messenger_urls")),
     path("favicon.ico", FaviconView.as_view()),

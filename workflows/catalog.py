@@ -21,6 +21,8 @@ class Catalog:
     # Live workflows of each trigger in priority order.
     live_by_trigger: dict = field(default_factory=dict)
     indexes: dict = field(default_factory=dict)
+    # The active webhook endpoints: (id, event types); saving one bumps the version.
+    webhook_subscriptions: list = field(default_factory=list)
 
     def candidates_for(self, trigger: str) -> list[CompiledWorkflow]:
         return self.live_by_trigger.get(trigger, [])
@@ -90,4 +92,7 @@ def build_catalog(version: int) -> Catalog:
         trigger: TriggerIndex.build(workflows)
         for trigger, workflows in catalog.live_by_trigger.items()
     }
+    from webhooks.outbox import active_subscriptions
+
+    catalog.webhook_subscriptions = active_subscriptions()
     return catalog

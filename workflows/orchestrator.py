@@ -26,6 +26,8 @@ from conversations import services, sla
 from conversations.actors import Actor
 from conversations.dispatch import enqueue_on_commit
 from conversations.models import Conversation, Event
+from webhooks import outbox as webhook_outbox
+from webhooks.events import RUN_ENDED, RUN_STARTED, run_event
 from workflows import log_words, step_actions, timers
 from workflows.catalog import catalog_at, current_catalog
 from workflows.engine import executor, planner
@@ -109,6 +111,9 @@ class ConversationProcessor:
         # when they grew), and the record of the step just done, for its log line.
         self.batch = None
         self.step_done = None
+        # For the webhooks: the events handled, the runs started or ended (type, run).
+        self.handled_events: list[Event] = []
+        self.run_changes: list[tuple[str, WorkflowRun]] = []
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -130,6 +135,7 @@ class ConversationProcessor:
                 runs, self.new_runs = self.new_runs, []
                 insert_runs(runs, processed=(handled, self.now), timers=written)
                 timers.send_after_commit(self, written)
+                self.record_webhook_deliveries()
             finally:
                 self.batch = None
         self.flush_logs()
@@ -162,6 +168,7 @@ class ConversationProcessor:
                 self.fire_due_timers(due_by=event.created_at)
                 self.handle(event)
             handled += [event.pk for event in events]
+            self.handled_events += events
             self.fire_due_timers(due_by=self.now)
             if events:
                 self.watch_sla()
@@ -173,6 +180,26 @@ class ConversationProcessor:
 
             enqueue_on_commit(process_conversation_events_task, self.conversation.pk)
         return handled
+
+    def record_webhook_deliveries(self) -> None:
+        """The webhook deliveries of the events handled and the runs started or ended,
+        in this transaction (webhooks/outbox.py); call once the runs have their ids."""
+        handled, changes = self.handled_events, self.run_changes
+        self.handled_events, self.run_changes = [], []
+        if not self.catalog.webhook_subscriptions:
+            return  # no endpoint: no work per event
+        events = webhook_outbox.conversation_events(handled)
+        for webhook_type, run in changes:
+            workflow = self.catalog.by_id.get(run.workflow_id)
+            events.append(run_event(
+                webhook_type, conversation_id=self.conversation.pk,
+                at=run.ended_at if webhook_type == RUN_ENDED else run.started_at,
+                run_id=run.pk, workflow_id=run.workflow_id,
+                workflow_name=workflow.name if workflow else "",
+                status=run.status if webhook_type == RUN_ENDED else Status.RUNNING,
+                end_reason=run.end_reason or "",
+            ))  # fmt: skip
+        webhook_outbox.record_deliveries(self.catalog.webhook_subscriptions, events)
 
     def flush_runs(self) -> None:
         """Insert the runs started since the last flush, in one INSERT (ids returned)."""
@@ -268,6 +295,7 @@ class ConversationProcessor:
         self.runs.append(run)
         self.ran_before().add(workflow.id)
         self.record(run, workflow, Kind.STARTED, Start(workflow, trigger).details)
+        self.run_changes.append((RUN_STARTED, run))
         state = RunState.starting(workflow)
         if workflow.is_customer_facing and settings.BOT_INBOX_ENABLED:
             self.with_run(run, lambda: services.conversation_set_bot_inbox(
@@ -345,6 +373,7 @@ class ConversationProcessor:
         self.runs.remove(run)
         workflow = self.catalog.by_id.get(run.workflow_id)
         self.record(run, workflow, kind, details, workflow_id=run.workflow_id)
+        self.run_changes.append((RUN_ENDED, run))
         if run.is_customer_facing:
             # §6.5: the bot is done; held-back assignments apply now, in order.
             if self.conversation.in_bot_inbox:

@@ -97,6 +97,7 @@ def interrupt_runs_of_workflow(workflow, reason: str = "") -> int:
         for run in [r for r in processor.runs if r.workflow_id == workflow.pk]:
             processor.end_archived_run(run, workflow)
         processor.flush_logs()
+        processor.record_webhook_deliveries()
     return len(conversation_ids)
 
 

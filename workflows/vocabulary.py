@@ -667,3 +667,54 @@ def lint_place_words(place: str) -> str:
     head, _, rules = place.partition(".when")
     said = step_place_words(head.replace(".branches[", ".paths[").replace(".rules[", ".paths["))
     return f"{said} › rules" if rules else said
+
+
+# --- webhooks ------------------------------------------------------------------------------
+
+# Event types as the webhooks page lists them (API.md's names stay in the API).
+WEBHOOK_EVENT_LABELS = {
+    "conversation.opened": "Conversation opened",
+    "conversation.customer_message": "Customer message",
+    "conversation.teammate_reply": "Teammate reply",
+    "conversation.note": "Note added",
+    "conversation.assigned": "Conversation assigned",
+    "conversation.state_changed": "State changed (closed, snoozed, reopened)",
+    "conversation.tag_added": "Tag added",
+    "conversation.tag_removed": "Tag removed",
+    "conversation.sla_missed": "SLA target missed",
+    "workflow.run_started": "Workflow run started",
+    "workflow.run_ended": "Workflow run ended",
+    "webhook.test": "Test event",
+}
+WEBHOOK_ALL_EVENTS = "All events"
+WEBHOOK_DELIVERY_STATUS_WORDS = {
+    "pending": "Pending",
+    "delivered": "Delivered",
+    "failed": "Failed",
+}
+
+
+def webhook_event_label(event_type) -> str:
+    return WEBHOOK_EVENT_LABELS.get(event_type, str(event_type))
+
+
+def webhook_events_words(events) -> str:
+    if "*" in (events or []):
+        return WEBHOOK_ALL_EVENTS
+    return ", ".join(webhook_event_label(name) for name in events or []) or "None"
+
+
+def webhook_disabled_words(reason) -> str:
+    """Why an endpoint was switched off, from its record (webhooks/events.disable_decision)."""
+    if not reason:
+        return ""
+    if reason.get("kind") == "failing":
+        since = reason.get("since", "")[:16].replace("T", " ")
+        words = (
+            f"Switched off: every delivery failed for {reason.get('hours', 24)} hours "
+            f"(since {since} UTC)."
+        )
+        if reason.get("last_error"):
+            words += f" Last error: {reason['last_error']}"
+        return words
+    return "Switched off."
