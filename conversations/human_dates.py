@@ -151,3 +151,22 @@ def machine_words(value) -> str:
         return moment.astimezone(UTC).isoformat()
     except (OverflowError, ValueError):
         return moment.isoformat()
+
+
+# The units of a span, largest first (a number and its unit never wrap apart).
+SPAN_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60))
+
+
+def span_words(span: timedelta) -> str:
+    """How long something has lasted, in its two largest units: "2\xa0hours, 5\xa0minutes",
+    "3\xa0days, 4\xa0hours", "0\xa0minutes" under a minute (a negative span too)."""
+    seconds = max(0, int(span.total_seconds()))
+    said = []
+    for unit, size in SPAN_UNITS:
+        amount, seconds = divmod(seconds, size)
+        if amount or said:
+            said.append(f"{amount}\xa0{unit}{'' if amount == 1 else 's'}")
+        if len(said) == 2:
+            break
+    said = [words for words in said if not words.startswith("0\xa0")]
+    return ", ".join(said) or "0\xa0minutes"

@@ -331,9 +331,15 @@ def conversation_timeline(request, pk):
     htmx leaves the page alone (a button under the customer's finger stays put).
     """
     _, conversation = own_conversation(request, pk)
-    if request.GET.get("v") and request.GET["v"] == version_of(conversation):
+    # Read once, for the version and then the fragment: this answers every live push.
+    typing, choice = workflows_typing(conversation), awaits_choice(conversation)
+    if request.GET.get("v") and request.GET["v"] == version_of(
+        conversation, typing=typing, choice=choice
+    ):
         return HttpResponse(status=204)
-    return render(request, "messenger/_live.html", live_context(conversation))
+    return render(
+        request, "messenger/_live.html", live_context(conversation, typing=typing, choice=choice)
+    )
 
 
 # --- the timeline -----------------------------------------------------------------------
@@ -344,7 +350,10 @@ def visible_parts(conversation: Conversation):
 
 
 def version_of(
-    conversation: Conversation, last_part_id: int | None = None, typing: bool | None = None
+    conversation: Conversation,
+    last_part_id: int | None = None,
+    typing: bool | None = None,
+    choice: bool | None = None,
 ) -> str:
     """Changes when a visible part is added, the conversation's state changes, buttons
     come or go, or the "…" starts or ends."""
@@ -354,8 +363,9 @@ def version_of(
         ).first()
     if typing is None:
         typing = workflows_typing(conversation)
-    choice = int(awaits_choice(conversation))
-    return f"{last_part_id or 0}-{conversation.state}-{choice}-{int(typing)}"
+    if choice is None:
+        choice = awaits_choice(conversation)
+    return f"{last_part_id or 0}-{conversation.state}-{int(choice)}-{int(typing)}"
 
 
 def workflows_typing(conversation: Conversation) -> bool:
@@ -379,7 +389,12 @@ def awaits_choice(conversation: Conversation) -> bool:
     ).exists()
 
 
-def live_context(conversation: Conversation) -> dict:
+def live_context(
+    conversation: Conversation, *, typing: bool | None = None, choice: bool | None = None
+) -> dict:
+    """The Messenger's live fragment; `typing` and `choice` when already read."""
+    if choice is None:
+        choice = awaits_choice(conversation)
     latest = list(visible_parts(conversation).order_by("-created_at", "-id")[: MAX_PARTS + 1])
     earlier_hidden = len(latest) > MAX_PARTS
     parts = latest[:MAX_PARTS][::-1]
@@ -388,11 +403,12 @@ def live_context(conversation: Conversation) -> dict:
     if last is not None and last.part_type == PartType.BOT_MESSAGE:
         details = last.details if isinstance(last.details, dict) else {}
         labels = details.get("buttons")
-        if isinstance(labels, list) and awaits_choice(conversation):
+        if isinstance(labels, list) and choice:
             buttons = [label for label in labels if isinstance(label, str) and label.strip()]
         if isinstance(details.get("collect"), str):
             question = details["collect"]
-    typing = workflows_typing(conversation)
+    if typing is None:
+        typing = workflows_typing(conversation)
     return {
         "conversation": conversation,
         "parts": parts,
@@ -400,5 +416,5 @@ def live_context(conversation: Conversation) -> dict:
         "buttons": buttons,
         "question": question,
         "typing": typing,
-        "version": version_of(conversation, last.pk if last else 0, typing),
+        "version": version_of(conversation, last.pk if last else 0, typing, choice),
     }

@@ -6,10 +6,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
-from conversations.models import ActorType, Contact, Conversation, Part, PartType, Team
+from conversations.models import ActorType, Contact, Conversation, Part, PartType, Tag, Team
 from conversations.sla import open_targets
 from conversations.timeline import describe_part
 from workflows import log_words
@@ -147,6 +148,30 @@ class Page:
     next_cursor: str | None
 
 
+# The columns a list row shows (inbox/list_rows.py), and nothing else: no custom
+# attributes or other JSON to decode for 26 rows and their contacts.
+LIST_ROW_FIELDS = (
+    "state",
+    "priority",
+    "in_bot_inbox",
+    "waiting_since",
+    "updated_at",
+    "sla_policy_id",
+    "first_reply_due_at",
+    "next_reply_due_at",
+    "close_due_at",
+    "first_teammate_reply_at",
+    "contact__name",
+    "contact__email",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+    "team__name",
+    "processing_failure__failures",
+    "processing_failure__error",
+)
+
+
 def inbox_page(conversations, sort: str, after: str | None, size: int = PAGE_SIZE) -> Page:
     """One page, keyset-paginated: the cost does not grow with how far one pages.
 
@@ -160,9 +185,15 @@ def inbox_page(conversations, sort: str, after: str | None, size: int = PAGE_SIZ
     )
     rows = (
         conversations.select_related("contact", "assignee", "team", "processing_failure")
+        .only(*LIST_ROW_FIELDS)
         .annotate(last_message=Subquery(last_message))
-        .prefetch_related("tags")
     )
+    if connection.vendor == "postgresql":
+        # The rows' tag names in the rows' own query: one round trip fewer than a prefetch.
+        tag_names = Tag.objects.filter(conversations=OuterRef("pk")).order_by("name").values("name")
+        rows = rows.annotate(tag_names=ArraySubquery(tag_names))
+    else:
+        rows = rows.prefetch_related("tags")
     position = decode_cursor(after) if after else None
     if sort == "waiting":
         found = _waiting_longest(rows, position, size + 1)

@@ -1,7 +1,9 @@
 // Live updates (README "Live updates"). An element with data-live-stream names a
 // server-sent-event stream; the page opens each stream once. When it says "ready" or
-// "change", every element marked data-live gets the htmx event "live", which makes it
-// fetch its fragment (hx-trigger="live, every 20s"). While a stream is down, those
+// "change", each data-live element of that stream (and only those: a conversation page
+// follows the inbox and the conversation, and a change to this conversation comes on
+// both) gets the htmx event "live", which makes it fetch its fragment
+// (hx-trigger="live, every 20s"; a fetch asked for while one is under way follows it). While a stream is down, those
 // elements refresh every few seconds instead, until it is back. The body's
 // data-live-state says which: "connected" or "polling".
 (function () {
@@ -11,10 +13,10 @@
   const REOPEN_MS = 5000;
   const streams = {};
 
-  function refresh() {
+  function refresh(url) {
     if (!window.htmx) return;
     document.querySelectorAll("[data-live]").forEach(function (element) {
-      window.htmx.trigger(element, "live");
+      if (element.dataset.liveStream === url) window.htmx.trigger(element, "live");
     });
   }
 
@@ -29,7 +31,11 @@
     streams[url] = stream;
 
     function polling(on) {
-      if (on && !stream.fallback) stream.fallback = setInterval(refresh, FALLBACK_MS);
+      if (on && !stream.fallback) {
+        stream.fallback = setInterval(function () {
+          refresh(url);
+        }, FALLBACK_MS);
+      }
       if (!on && stream.fallback) {
         clearInterval(stream.fallback);
         stream.fallback = null;
@@ -40,9 +46,11 @@
     source.addEventListener("ready", function () {
       polling(false);
       state("connected");
-      refresh();
+      refresh(url);
     });
-    source.addEventListener("change", refresh);
+    source.addEventListener("change", function () {
+      refresh(url);
+    });
     source.addEventListener("error", function () {
       polling(true);
       state("polling");

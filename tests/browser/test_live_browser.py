@@ -3,6 +3,13 @@ Celery worker, and two browsers — the customer's Messenger and the teammate's
 conversation page. The delay from one side's send to the other side's screen is measured
 both ways; its 95th percentile must stay under a second.
 
+Both ends of each delay are read in the browsers, on the one clock they share: the
+sending page notes Date.now() as it submits, the receiving page notes it when the text
+first enters its DOM (a MutationObserver). Playwright's own polling, between the test and
+the browsers, is in neither. A few exchanges each way first warm up what a first request
+pays once (each uvicorn worker's database connection, templates, the Redis subscription)
+and are not counted.
+
 With CELERY_BROKER_URL=redis://… (CI) the worker takes tasks from Redis and the live
 updates fan out through Redis pub/sub (LIVE_URL); otherwise through the stamp files of
 `make run`."""
@@ -25,7 +32,8 @@ from tests.workflows.helpers import make_workflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SAMPLES = 20
+SAMPLES = 30
+WARM_UP = 3
 P95_LIMIT_MS = 1000
 
 # Notes when each probe text first shows on the page (before Playwright could look).
@@ -77,9 +85,13 @@ def servers(transactional_db, tmp_path):
         processes.stop_all()
 
 
-def p95(samples: list[float]) -> float:
+def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
-    return ordered[math.ceil(0.95 * len(ordered)) - 1]
+    return ordered[math.ceil(share * len(ordered)) - 1]
+
+
+def p95(samples: list[float]) -> float:
+    return percentile(samples, 0.95)
 
 
 def test_messages_reach_the_other_side_within_a_second_at_p95(browser, client, teammate, servers):
@@ -121,7 +133,7 @@ def test_messages_reach_the_other_side_within_a_second_at_p95(browser, client, t
     expect(customer.locator("body")).to_have_attribute("data-live-state", "connected")
 
     to_teammate, to_customer = [], []
-    for number in range(SAMPLES):
+    for number in range(WARM_UP + SAMPLES):
         key = f"customer-{number}"
         sent_at = customer.evaluate(
             """(text) => {
@@ -134,13 +146,14 @@ def test_messages_reach_the_other_side_within_a_second_at_p95(browser, client, t
             f"live-probe-{key}",
         )
         inbox.wait_for_function("(key) => key in window.__seen", arg=key)
-        to_teammate.append(inbox.evaluate("(key) => window.__seen[key]", key) - sent_at)
+        if number >= WARM_UP:
+            to_teammate.append(inbox.evaluate("(key) => window.__seen[key]", key) - sent_at)
         # The customer's own send has settled (its answer swapped in) before the next one.
         customer.wait_for_function(
             "(key) => key in window.__seen && !document.querySelector('.htmx-request')", arg=key
         )
 
-    for number in range(SAMPLES):
+    for number in range(WARM_UP + SAMPLES):
         key = f"teammate-{number}"
         expect(inbox.locator("body")).to_have_attribute("data-live-state", "connected")
         with inbox.expect_navigation():  # the inbox's reply is a plain form post
@@ -155,15 +168,21 @@ def test_messages_reach_the_other_side_within_a_second_at_p95(browser, client, t
                 f"live-probe-{key}",
             )
         customer.wait_for_function("(key) => key in window.__seen", arg=key)
-        to_customer.append(customer.evaluate("(key) => window.__seen[key]", key) - sent_at)
+        if number >= WARM_UP:
+            to_customer.append(customer.evaluate("(key) => window.__seen[key]", key) - sent_at)
 
     screenshot(inbox, "live-teammate-conversation")
     screenshot(customer, "live-messenger")
     fan_out = "Redis pub/sub" if "LIVE_URL" in processes.env else "stamp files"
+    said = {
+        direction: f"median {percentile(delays, 0.5):.0f} ms, p95 {p95(delays):.0f} ms, "
+        f"max {max(delays):.0f} ms"
+        for direction, delays in (("to_teammate", to_teammate), ("to_customer", to_customer))
+    }
     print(
-        f"\nLive updates over uvicorn ({fan_out}), {SAMPLES} samples each: "
-        f"customer → teammate p95 {p95(to_teammate):.0f} ms (max {max(to_teammate):.0f}); "
-        f"teammate → customer p95 {p95(to_customer):.0f} ms (max {max(to_customer):.0f})"
+        f"\nLive updates over uvicorn ({fan_out}), {SAMPLES} samples each after "
+        f"{WARM_UP} to warm up: customer → teammate {said['to_teammate']}; "
+        f"teammate → customer {said['to_customer']}"
     )
     assert customer.url == conversation_url  # updated in place, never reloaded
     assert p95(to_teammate) < P95_LIMIT_MS, sorted(to_teammate)

@@ -104,3 +104,19 @@ def test_the_filters_use_the_office_hours_zone_and_show_the_exact_moment_on_hove
     assert ago.startswith('<time datetime="') and ">5 min ago</time>" in ago
     assert 'title="' in ago and " JST" in ago
     assert ">1 Jan 9999</time>" in until and nothing == ""
+
+
+@pytest.mark.parametrize(
+    ("span", "said"),
+    [
+        (timedelta(seconds=40), "0\xa0minutes"),
+        (timedelta(minutes=-3), "0\xa0minutes"),
+        (timedelta(minutes=1), "1\xa0minute"),
+        (timedelta(hours=2), "2\xa0hours"),
+        (timedelta(hours=2, minutes=5, seconds=30), "2\xa0hours, 5\xa0minutes"),
+        (timedelta(days=1, hours=4, minutes=3), "1\xa0day, 4\xa0hours"),
+        (timedelta(days=45, minutes=3), "45\xa0days"),
+    ],
+)
+def test_a_wait_is_said_in_its_two_largest_units(span, said):
+    assert human_dates.span_words(span) == said

@@ -178,7 +178,8 @@ def test_the_list_and_search_pages_make_the_same_few_queries_for_more_conversati
 
 def test_a_polled_list_makes_no_count_queries(logged_in, django_assert_max_num_queries):
     open_conversation("Polled")
-    # Session, user, the page, its tags; the counts are polled separately (partial=nav).
+    # Session, user, the page (its tags within it on PostgreSQL); the counts are polled
+    # separately (partial=nav).
     with django_assert_max_num_queries(5):
         response = logged_in.get(reverse("inbox:list") + "?view=all", HTTP_HX_REQUEST="true")
     assert "Polled" in response.content.decode()
