@@ -93,7 +93,10 @@ def advance(run: RunState, workflows: dict, port: Port) -> Outcome:
         try:
             steps = steps_at(workflow.steps, current["path"])
         except (IndexError, KeyError, TypeError, AttributeError):
-            return Outcome(FAILED, reason="its workflow was edited while it waited")
+            # A run goes on with the version it started on (workflows.catalog.
+            # workflows_for_run), so its own steps never move under its cursor; a reusable
+            # workflow it continued in runs as published now and may have.
+            return Outcome(FAILED, reason=vocabulary.CURSOR_LOST)
         if current["index"] >= len(steps):
             run.cursor.pop()
             continue
