@@ -253,7 +253,8 @@ FAILURE_NOTE = " ({note})"
 RULES_JOINER = "; "
 EFFECTS_JOINER = ", "
 RUN_LINE = "{name}: {summary}"
-# A run's line names the version it ran on (records from before versions: no number).
+# A run's line names the version it ran on once there is more than one: a plain name is
+# the first version (and records from before versions).
 VERSIONED_NAME = "{name} (version {version})"
 A_WORKFLOW = "A workflow"
 YES, NO, UNKNOWN, NOTHING = "yes", "no", "unknown", "nothing"
@@ -450,7 +451,7 @@ def run_line(name: str | None, records: list) -> RunLine:
         ),
         None,
     )
-    if name and version is not None:
+    if name and version is not None and version > 1:
         name = VERSIONED_NAME.format(name=name, version=version)
     if not changed and "completed" in kinds:
         # Said first when the run did nothing else; after what woke it otherwise.

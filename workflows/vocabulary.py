@@ -576,9 +576,22 @@ def value_problem_words(attribute, value_kind) -> str:
 # edited while it waited: its own workflow's steps are pinned to its version).
 CURSOR_LOST = "the steps it was waiting in changed while it waited"
 VERSION_WORDS = "Version {number}"
-LIVE_DRAFT_PENDING = "Live · draft pending"
-DRAFT_PENDING = "Draft pending"
+DRAFT_CHOICE = "the draft"
+DRAFT_PENDING = "{status} · draft pending"
+
+
+def workflow_status_words(status, has_draft: bool) -> str:
+    """The list's badge: "Live", "Live · draft pending"."""
+    said = STATUS_WORDS.get(status, str(status))
+    return DRAFT_PENDING.format(status=said) if has_draft else said
+
+
 DRAFT_SAVED = "Draft saved. Version {version} stays live until you publish."
+EDITING_DRAFT = (
+    "You are editing a draft (saved {saved}). Version {version} is live: it runs until you publish."
+)
+EDITING_LIVE = "Version {version} is live: saving keeps your changes as a draft until you publish."
+PUBLISH_FAILED = "The draft cannot be published: {problems}"
 PUBLISHED = "Published version {version} of “{name}”."
 DRAFT_DISCARDED = "Draft discarded: version {version} is still live."
 RESTORED = "Restored version {restored} as version {version}."
