@@ -98,7 +98,9 @@ class WorkflowVersion(models.Model):
     "Versions, replay and lint"); the history page compares and restores them.
     """
 
-    workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="versions")
+    # Workflows are archived, not deleted (their runs protect them); a workflow that never
+    # ran may be deleted outright (the admin, tests), and its versions mean nothing alone.
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     document = models.JSONField()
     author = models.ForeignKey(
