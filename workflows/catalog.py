@@ -103,17 +103,24 @@ MAX_PINNED_VERSIONS = 1024
 _pinned: dict[tuple[int, int], CompiledWorkflow] = {}
 
 
-def workflows_for_run(catalog: Catalog, workflow_id: int, version: int) -> Mapping:
+def workflows_for_run(catalog: Catalog, workflow_id: int, version: int, cursor=()) -> Mapping:
     """The compiled workflows a run goes on with: the catalog's, with its own workflow as
-    the version it started on. The hot path (a run of the live version, or of a workflow
-    no longer in the catalog: archived, whose run ends) costs nothing more."""
-    live = catalog.by_id.get(workflow_id)
-    if live is None or live.version == version:
-        return catalog.by_id
-    pinned = pinned_version(live, version)
-    if pinned is None:
-        return catalog.by_id
-    return ChainMap({workflow_id: pinned}, catalog.by_id)
+    the version it started on, and each reusable workflow it went on in (a cursor frame
+    with a "version") as the version it entered. The hot path (every one of them live,
+    or no longer in the catalog: archived, whose run ends) costs nothing more."""
+    wanted = {workflow_id: version}
+    for frame in cursor or ():
+        if isinstance(frame, dict) and isinstance(frame.get("version"), int):
+            wanted[frame.get("workflow")] = frame["version"]
+    pinned = {}
+    for wanted_id, wanted_version in wanted.items():
+        live = catalog.by_id.get(wanted_id)
+        if live is None or live.version == wanted_version:
+            continue
+        found = pinned_version(live, wanted_version)
+        if found is not None:
+            pinned[wanted_id] = found
+    return ChainMap(pinned, catalog.by_id) if pinned else catalog.by_id
 
 
 def pinned_version(live: CompiledWorkflow, version: int) -> CompiledWorkflow | None:

@@ -280,7 +280,7 @@ class ConversationProcessor:
     def continue_run(self, run: WorkflowRun, state: RunState) -> None:
         self.changes += 1
         # On the version it started on, whatever was published since.
-        workflows = workflows_for_run(self.catalog, run.workflow_id, run.version)
+        workflows = workflows_for_run(self.catalog, run.workflow_id, run.version, state.cursor)
         outcome = self.with_run(run, lambda: executor.advance(state, workflows, self))
         run.cursor = state.cursor
         if outcome.status == executor.WAITING:

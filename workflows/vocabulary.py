@@ -572,8 +572,8 @@ def value_problem_words(attribute, value_kind) -> str:
 
 # --- versions -----------------------------------------------------------------------------
 
-# A run whose cursor no longer points at a step (a reusable workflow it went on in was
-# edited while it waited: its own workflow's steps are pinned to its version).
+# A run whose cursor no longer points at a step: its steps are pinned to the versions it
+# started on, so only when such a version is gone.
 CURSOR_LOST = "the steps it was waiting in changed while it waited"
 VERSION_WORDS = "Version {number}"
 DRAFT_CHOICE = "the draft"

@@ -123,6 +123,35 @@ def test_runs_of_the_live_version_read_no_version_rows():
     assert tag_names(on_old) == ["followed up"]
 
 
+def test_a_run_waiting_inside_a_reusable_workflow_goes_on_with_the_version_it_entered():
+    reusable = make_workflow(
+        "Ask later",
+        trigger="reusable",
+        steps=[{"type": "wait", "duration": "1h"}, {"type": "add_tag", "tag": "reusable v1"}],
+    )
+    caller = make_workflow(
+        "Caller",
+        trigger="customer_first_message",
+        steps=[
+            {"type": "run_workflow", "workflow": "Ask later"},
+            {"type": "add_tag", "tag": "back"},
+        ],
+    )
+    waiting = open_conversation()
+    services.workflow_update(
+        workflow=reusable,
+        document=with_steps(reusable, [{"type": "add_tag", "tag": "reusable v2"}]),
+    )
+
+    with later(hours=2):
+        process(waiting)
+
+    run = runs_of(waiting, caller).get()
+    assert run.status == Status.COMPLETED
+    assert tag_names(waiting) == ["back", "reusable v1"]
+    assert tag_names(open_conversation()) == ["back", "reusable v2"]
+
+
 # --- archive keeps history -----------------------------------------------------------------
 
 

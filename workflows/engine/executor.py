@@ -93,9 +93,9 @@ def advance(run: RunState, workflows: dict, port: Port) -> Outcome:
         try:
             steps = steps_at(workflow.steps, current["path"])
         except (IndexError, KeyError, TypeError, AttributeError):
-            # A run goes on with the version it started on (workflows.catalog.
-            # workflows_for_run), so its own steps never move under its cursor; a reusable
-            # workflow it continued in runs as published now and may have.
+            # A run goes on with the versions it started on (workflows.catalog.
+            # workflows_for_run), so steps never move under its cursor; only a run whose
+            # version is gone from the database gets here.
             return Outcome(FAILED, reason=vocabulary.CURSOR_LOST)
         if current["index"] >= len(steps):
             run.cursor.pop()
@@ -145,7 +145,8 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         target = find_reusable(workflows.values(), step.args["workflow"])
         if target is None:
             raise StepFailed(f'no reusable workflow named "{step.args["workflow"]}"')
-        run.cursor.append(frame(target.id, []))
+        # The version it enters: a run waiting in it goes on with that one.
+        run.cursor.append({**frame(target.id, []), "version": target.version})
         port.log(
             run,
             workflow,
