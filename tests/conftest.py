@@ -20,6 +20,7 @@ def fresh_workflow_catalog():
     from workflows import catalog
 
     catalog._cached = None
+    catalog._pinned.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ from workflows import services
 from workflows.audit_trail import audited, audited_reorder
 from workflows.dry_run import workflow_dry_run
 from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
-from workflows.models import Workflow, WorkflowLog, WorkflowRun
+from workflows.models import Workflow, WorkflowLog, WorkflowRun, WorkflowVersion
 
 LOG_KINDS_OF_SKIPS = [
     WorkflowLog.Kind.SKIPPED,
@@ -44,15 +44,34 @@ class WorkflowSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
+    version = serializers.IntegerField(read_only=True, help_text="The live version's number.")
+    draft = serializers.JSONField(
+        read_only=True, allow_null=True, help_text="The saved draft document, or null."
+    )
+
     def to_representation(self, workflow):
         return {
             "id": workflow.pk,
             **workflow.document(),
+            "version": workflow.version,
+            "draft": workflow.draft,
             "is_background": workflow.is_background,
             "priority": workflow.priority,
             "created_at": serializers.DateTimeField().to_representation(workflow.created_at),
             "updated_at": serializers.DateTimeField().to_representation(workflow.updated_at),
         }
+
+
+class WorkflowVersionSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="number", read_only=True)
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkflowVersion
+        fields = ["version", "created_at", "author", "document"]
+
+    def get_author(self, version) -> str | None:
+        return version.author.username if version.author_id else None
 
 
 class WorkflowFilter(StrictFilterSet):
@@ -95,7 +114,11 @@ class WorkflowViewSet(viewsets.ModelViewSet):
 
     def create(self, request, *args, **kwargs):
         document = _document(request)
-        workflow = audited(request.user, None, lambda: services.workflow_create(document=document))
+        workflow = audited(
+            request.user,
+            None,
+            lambda: services.workflow_create(document=document, author=request.user),
+        )
         return Response(WorkflowSerializer(workflow).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -106,7 +129,62 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         workflow = audited(
             request.user,
             workflow,
-            lambda: services.workflow_update(workflow=workflow, document=document),
+            lambda: services.workflow_update(
+                workflow=workflow, document=document, author=request.user
+            ),
+        )
+        return Response(WorkflowSerializer(workflow).data)
+
+    @extend_schema(request=WorkflowSerializer, responses={200: WorkflowSerializer})
+    @action(detail=True, methods=["put", "delete"], filter_backends=[], pagination_class=None)
+    def draft(self, request, pk=None):
+        """PUT saves the document as the draft (validated; nothing goes live); DELETE
+        drops the draft. The live version and its runs are unchanged either way."""
+        workflow = self.get_object()
+        if request.method == "DELETE":
+            workflow = services.workflow_discard_draft(workflow=workflow)
+        else:
+            workflow = services.workflow_save_draft(workflow=workflow, document=_document(request))
+        return Response(WorkflowSerializer(workflow).data)
+
+    @extend_schema(request=None, responses={200: WorkflowSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def publish(self, request, pk=None):
+        """Make the draft live as the next version (400 when there is none)."""
+        workflow = self.get_object()
+        workflow = audited(
+            request.user,
+            workflow,
+            lambda: services.workflow_publish(workflow=workflow, author=request.user),
+        )
+        return Response(WorkflowSerializer(workflow).data)
+
+    @extend_schema(responses={200: WorkflowVersionSerializer(many=True)})
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def versions(self, request, pk=None):
+        """Every published version, newest first."""
+        workflow = self.get_object()
+        versions = workflow.versions.select_related("author").order_by("-number")
+        return Response(WorkflowVersionSerializer(versions, many=True).data)
+
+    @extend_schema(request=None, responses={200: WorkflowSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"versions/(?P<number>\d{1,9})/restore",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def restore(self, request, pk=None, number=None):
+        """Publish version `number`'s document as a new version (404 if there is none)."""
+        workflow = self.get_object()
+        get_object_or_404(workflow.versions, number=int(number))
+        workflow = audited(
+            request.user,
+            workflow,
+            lambda: services.workflow_restore(
+                workflow=workflow, number=int(number), author=request.user
+            ),
         )
         return Response(WorkflowSerializer(workflow).data)
 
@@ -176,6 +254,7 @@ class WorkflowRunSerializer(serializers.ModelSerializer):
             "workflow_name",
             "conversation",
             "event",
+            "version",
             "status",
             "is_customer_facing",
             "waiting_for",

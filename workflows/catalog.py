@@ -3,12 +3,14 @@
 import logging
 import secrets
 import threading
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
 from workflows.engine.errors import DefinitionError
 from workflows.engine.index import TriggerIndex
-from workflows.models import CatalogVersion, Workflow
+from workflows.models import CatalogVersion, Workflow, WorkflowVersion
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +86,7 @@ def build_catalog(version: int) -> Catalog:
             logger.error("workflow %s (%s) does not compile: %s", row.pk, row.name, error)
             continue
         # The stored flag was derived on save with full knowledge of reusable workflows.
-        compiled = replace(compiled, is_customer_facing=row.is_customer_facing)
+        compiled = replace(compiled, is_customer_facing=row.is_customer_facing, version=row.version)
         catalog.by_id[row.pk] = compiled
         if row.status == Workflow.Status.LIVE and row.trigger != "reusable":
             catalog.live_by_trigger.setdefault(row.trigger, []).append(compiled)
@@ -96,3 +98,61 @@ def build_catalog(version: int) -> Catalog:
 
     catalog.webhook_subscriptions = active_subscriptions()
     return catalog
+
+
+# --- runs pinned to the version they started on -------------------------------------------
+
+# Compiled past versions, per process: versions never change once written, so an entry
+# never goes stale. Bounded: cleared when full (a few dozen runs span old versions at once).
+MAX_PINNED_VERSIONS = 1024
+_pinned: dict[tuple[int, int], CompiledWorkflow] = {}
+
+
+def workflows_for_run(catalog: Catalog, workflow_id: int, version: int, cursor=()) -> Mapping:
+    """The compiled workflows a run goes on with: the catalog's, with its own workflow as
+    the version it started on, and each reusable workflow it went on in (a cursor frame
+    with a "version") as the version it entered. The hot path (every one of them live,
+    or no longer in the catalog: archived, whose run ends) costs nothing more."""
+    wanted = {workflow_id: version}
+    for frame in cursor or ():
+        if isinstance(frame, dict) and isinstance(frame.get("version"), int):
+            wanted[frame.get("workflow")] = frame["version"]
+    pinned = {}
+    for wanted_id, wanted_version in wanted.items():
+        live = catalog.by_id.get(wanted_id)
+        if live is None or live.version == wanted_version:
+            continue
+        found = pinned_version(live, wanted_version)
+        if found is not None:
+            pinned[wanted_id] = found
+    return ChainMap(pinned, catalog.by_id) if pinned else catalog.by_id
+
+
+def pinned_version(live: CompiledWorkflow, version: int) -> CompiledWorkflow | None:
+    """Version `version` of the live workflow compiled (one query the first time in this
+    process); None when there is no such version (then the live one is used)."""
+    key = (live.id, version)
+    found = _pinned.get(key)
+    if found is not None:
+        return found
+    document = (
+        WorkflowVersion.objects.filter(workflow_id=live.id, number=version)
+        .values_list("document", flat=True)
+        .first()
+    )
+    if document is None:
+        return None
+    try:
+        compiled = compile_definition(
+            document, References(lenient=True), workflow_id=live.id, priority=live.priority
+        )
+    except DefinitionError as error:
+        logger.error("workflow %s version %s does not compile: %s", live.id, version, error)
+        return None
+    # What is customer-facing was decided for the run when it started (its own flag).
+    compiled = replace(compiled, is_customer_facing=live.is_customer_facing, version=version)
+    with _lock:
+        if len(_pinned) >= MAX_PINNED_VERSIONS:
+            _pinned.clear()
+        _pinned[key] = compiled
+    return compiled

@@ -253,6 +253,9 @@ FAILURE_NOTE = " ({note})"
 RULES_JOINER = "; "
 EFFECTS_JOINER = ", "
 RUN_LINE = "{name}: {summary}"
+# A run's line names the version it ran on once there is more than one: a plain name is
+# the first version (and records from before versions).
+VERSIONED_NAME = "{name} (version {version})"
 A_WORKFLOW = "A workflow"
 YES, NO, UNKNOWN, NOTHING = "yes", "no", "unknown", "nothing"
 
@@ -438,6 +441,18 @@ def run_line(name: str | None, records: list) -> RunLine:
         steps.append(step)
         changed = changed or did
     kinds = {kind for kind, _, _ in records}
+    version = next(
+        (
+            details["version"]
+            for kind, details, _ in records
+            if kind in ("started", "resumed")
+            and isinstance(details, dict)
+            and isinstance(details.get("version"), int)
+        ),
+        None,
+    )
+    if name and version is not None and version > 1:
+        name = VERSIONED_NAME.format(name=name, version=version)
     if not changed and "completed" in kinds:
         # Said first when the run did nothing else; after what woke it otherwise.
         effects = [RAN_CHANGED_NOTHING] if "started" in kinds else [*effects, NOTHING_CHANGED]

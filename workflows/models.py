@@ -47,6 +47,11 @@ class Workflow(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The live version's number (WorkflowVersion.number): every publish adds one.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # A saved, unpublished document (the builder's edits of a live workflow); null: none.
+    draft = models.JSONField(null=True, blank=True, editable=False)
+    draft_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     all_objects = models.Manager()
     objects = CurrentWorkflowManager()
@@ -84,6 +89,33 @@ class Workflow(models.Model):
             "audience": self.audience,
             "steps": self.steps,
         }
+
+
+class WorkflowVersion(models.Model):
+    """One published document of a workflow, numbered from 1; never changed once written.
+
+    A run keeps the number it started on and finishes on that document (API.md
+    "Versions, replay and lint"); the history page compares and restores them.
+    """
+
+    # Workflows are archived, not deleted (their runs protect them); a workflow that never
+    # ran may be deleted outright (the admin, tests), and its versions mean nothing alone.
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["workflow", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "number"], name="workflow_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} version {self.number}"
 
 
 class CatalogVersion(models.Model):
@@ -129,6 +161,9 @@ class WorkflowRun(models.Model):
     wait = models.JSONField(default=dict, blank=True)
     resume_at = models.DateTimeField(null=True, blank=True)
     depth = models.PositiveSmallIntegerField(default=0)
+    # The workflow's version (WorkflowVersion.number) the run started on and finishes on.
+    # Runs from before versions existed ran on what became version 1.
+    version = models.IntegerField(default=1)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.TextField(blank=True)

@@ -29,7 +29,7 @@ from conversations.models import Conversation, Event
 from webhooks import outbox as webhook_outbox
 from webhooks.events import RUN_ENDED, RUN_STARTED, run_event
 from workflows import log_words, step_actions, timers
-from workflows.catalog import catalog_at, current_catalog
+from workflows.catalog import catalog_at, current_catalog, workflows_for_run
 from workflows.engine import executor, planner
 from workflows.engine import timers as timer_rules
 from workflows.engine.executor import RunState
@@ -290,11 +290,13 @@ class ConversationProcessor:
             status=Status.RUNNING,
             depth=self.event_info.depth,
             started_at=self.now,
+            version=workflow.version,
         )
         run._new_key = ("new", id(run))
         self.runs.append(run)
         self.ran_before().add(workflow.id)
-        self.record(run, workflow, Kind.STARTED, Start(workflow, trigger).details)
+        details = {**Start(workflow, trigger).details, "version": workflow.version}
+        self.record(run, workflow, Kind.STARTED, details)
         self.run_changes.append((RUN_STARTED, run))
         state = RunState.starting(workflow)
         if workflow.is_customer_facing and settings.BOT_INBOX_ENABLED:
@@ -305,7 +307,9 @@ class ConversationProcessor:
 
     def continue_run(self, run: WorkflowRun, state: RunState) -> None:
         self.changes += 1
-        outcome = self.with_run(run, lambda: executor.advance(state, self.catalog.by_id, self))
+        # On the version it started on, whatever was published since.
+        workflows = workflows_for_run(self.catalog, run.workflow_id, run.version, state.cursor)
+        outcome = self.with_run(run, lambda: executor.advance(state, workflows, self))
         run.cursor = state.cursor
         if outcome.status == executor.WAITING:
             run.status = Status.WAITING
@@ -394,8 +398,11 @@ class ConversationProcessor:
 
     def resume(self, run: WorkflowRun, resume: Resume) -> None:
         """Carry on a waiting run as the planner said: store the answer first (a refused
-        one asks again and keeps waiting); after a wait, check its targeting again."""
-        workflow = self.catalog.by_id.get(run.workflow_id)
+        one asks again and keeps waiting); after a wait, check its targeting again — the
+        targeting of the version it started on."""
+        workflow = workflows_for_run(self.catalog, run.workflow_id, run.version).get(
+            run.workflow_id
+        )
         if resume.answer is not None and not self.store_answer(run, workflow, resume):
             return
         if resume.check_audience:
@@ -408,7 +415,7 @@ class ConversationProcessor:
         run.status = Status.RUNNING
         run.waiting_for = ""
         run.resume_at = None
-        self.record(run, workflow, Kind.RESUMED, resume.details)
+        self.record(run, workflow, Kind.RESUMED, {**resume.details, "version": run.version})
         self.continue_run(run, RunState(run.workflow_id, run.is_customer_facing, run.cursor))
 
     def latest_event_id(self) -> int:

@@ -36,6 +36,7 @@ RUN_COLUMNS = {
     "wait": "jsonb",
     "resume_at": "timestamptz",
     "depth": "integer",
+    "version": "integer",
     "started_at": "timestamptz",
     "ended_at": "timestamptz",
     "end_reason": "text",

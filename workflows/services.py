@@ -16,7 +16,7 @@ from workflows.engine.definitions import (
 )
 from workflows.engine.errors import DefinitionError
 from workflows.engine.steps import path_keys, step_type
-from workflows.models import Workflow
+from workflows.models import Workflow, WorkflowVersion
 
 REORDER_NOT_A_PERMUTATION = "List every workflow of the trigger exactly once."
 
@@ -99,19 +99,34 @@ def _next_priority(trigger: str) -> int:
 
 
 @transaction.atomic
-def workflow_create(*, document) -> Workflow:
-    """Validate and save a new workflow, last in its trigger's priority order."""
+def workflow_create(*, document, author=None) -> Workflow:
+    """Validate and save a new workflow, last in its trigger's priority order: version 1."""
     compiled = workflow_validate(document)
-    workflow = Workflow(priority=_next_priority(compiled.trigger))
+    workflow = Workflow(priority=_next_priority(compiled.trigger), version=1)
     _apply(workflow, compiled)
     workflow.save()
+    WorkflowVersion.objects.create(
+        workflow=workflow, number=1, document=workflow.document(), author=_teammate(author)
+    )
     _after_change(workflow)
     return workflow
 
 
+def _teammate(author):
+    """The author to record: a signed-in teammate, or nobody (a command, an import)."""
+    return author if getattr(author, "pk", None) is not None else None
+
+
+# What a version is compared on: the status is the on/off switch beside it (a status
+# change alone publishes no new version).
+def _content(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key != "status"}
+
+
 @transaction.atomic
-def workflow_update(*, workflow: Workflow, document) -> Workflow:
-    """Validate and save a changed workflow; a new trigger puts it last in that trigger."""
+def workflow_update(*, workflow: Workflow, document, author=None) -> Workflow:
+    """Validate and publish a changed workflow: its document becomes the next version
+    (none when only the status changed); a new trigger puts it last in that trigger."""
     compiled = workflow_validate(document, workflow=workflow)
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
     renamed = compiled.name.casefold() != workflow.name.casefold()
@@ -124,10 +139,81 @@ def workflow_update(*, workflow: Workflow, document) -> Workflow:
             )
     if compiled.trigger != workflow.trigger:
         workflow.priority = _next_priority(compiled.trigger)
+    changed = _content(compiled.document) != _content(workflow.document())
     _apply(workflow, compiled)
+    if changed:
+        workflow.version += 1
+        WorkflowVersion.objects.create(
+            workflow=workflow,
+            number=workflow.version,
+            document=workflow.document(),
+            author=_teammate(author),
+        )
     workflow.save()
     _after_change(workflow)
     return workflow
+
+
+NO_DRAFT = "There is no draft to publish."
+UNKNOWN_VERSION = "This workflow has no version {number}."
+
+
+@transaction.atomic
+def workflow_save_draft(*, workflow: Workflow, document) -> Workflow:
+    """Validate a document and keep it as the workflow's draft: nothing runs on it until
+    it is published (runs, the catalog and the live version are unchanged)."""
+    compiled = workflow_validate(document, workflow=workflow)
+    workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    workflow.draft = compiled.document
+    workflow.draft_saved_at = timezone.now()
+    workflow.save(update_fields=["draft", "draft_saved_at", "updated_at"])
+    return workflow
+
+
+@transaction.atomic
+def workflow_discard_draft(*, workflow: Workflow) -> Workflow:
+    workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    workflow.draft = None
+    workflow.draft_saved_at = None
+    workflow.save(update_fields=["draft", "draft_saved_at", "updated_at"])
+    return workflow
+
+
+@transaction.atomic
+def workflow_publish(*, workflow: Workflow, author=None) -> Workflow:
+    """Make the draft live as the next version (validated again: names it uses may have
+    gone since it was saved), then drop it."""
+    workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    if workflow.draft is None:
+        raise DefinitionError({"draft": [NO_DRAFT]})
+    workflow = workflow_update(workflow=workflow, document=workflow.draft, author=author)
+    workflow.draft = None
+    workflow.draft_saved_at = None
+    workflow.save(update_fields=["draft", "draft_saved_at", "updated_at"])
+    return workflow
+
+
+@transaction.atomic
+def workflow_restore(*, workflow: Workflow, number: int, author=None) -> Workflow:
+    """Publish version `number`'s document as a new version; the status stays as it is
+    (restoring content does not switch a workflow on or off). A draft is kept."""
+    version = WorkflowVersion.objects.filter(workflow=workflow, number=number).first()
+    if version is None:
+        raise DefinitionError({"version": [UNKNOWN_VERSION.format(number=number)]})
+    document = {**version.document, "status": workflow.status}
+    updated = workflow_update(workflow=workflow, document=document, author=author)
+    if updated.version == workflow.version:
+        # The live document already is that one: publish it anyway, as asked, so the
+        # history says who restored what and when.
+        updated.version += 1
+        WorkflowVersion.objects.create(
+            workflow=updated,
+            number=updated.version,
+            document=updated.document(),
+            author=_teammate(author),
+        )
+        updated.save(update_fields=["version", "updated_at"])
+    return updated
 
 
 @transaction.atomic
@@ -246,7 +332,7 @@ def workflows_export() -> list[dict]:
 
 
 @transaction.atomic
-def workflows_import(documents: list) -> list[Workflow]:
+def workflows_import(documents: list, *, author=None) -> list[Workflow]:
     """Create or update (by name) each workflow; all or nothing.
 
     Reusable workflows are saved first so the others can name them. Errors are keyed
@@ -268,9 +354,11 @@ def workflows_import(documents: list) -> list[Workflow]:
             existing = Workflow.objects.filter(name__iexact=document["name"].strip()).first()
         try:
             if existing is None:
-                saved[position] = workflow_create(document=document)
+                saved[position] = workflow_create(document=document, author=author)
             else:
-                saved[position] = workflow_update(workflow=existing, document=document)
+                saved[position] = workflow_update(
+                    workflow=existing, document=document, author=author
+                )
         except DefinitionError as error:
             for place, messages in error.errors.items():
                 errors[f"workflows[{position}].{place}"] = messages
@@ -291,7 +379,7 @@ def workflows_import(documents: list) -> list[Workflow]:
 
 
 @transaction.atomic
-def workflow_duplicate(*, workflow: Workflow) -> Workflow:
+def workflow_duplicate(*, workflow: Workflow, author=None) -> Workflow:
     """A draft copy named "<name> (copy)", "<name> (copy 2)", …, last in its trigger."""
     base = f"{workflow.name} (copy"
     number = 1
@@ -299,4 +387,6 @@ def workflow_duplicate(*, workflow: Workflow) -> Workflow:
     while Workflow.objects.filter(name__iexact=name).exists():
         number += 1
         name = f"{base} {number})"
-    return workflow_create(document={**workflow.document(), "name": name, "status": "draft"})
+    return workflow_create(
+        document={**workflow.document(), "name": name, "status": "draft"}, author=author
+    )

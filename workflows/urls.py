@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import views, views_editor, views_preview, views_reports
+from workflows import views, views_editor, views_preview, views_reports, views_versions
 
 app_name = "workflows"
 
@@ -16,5 +16,17 @@ urlpatterns = [
     path("<int:pk>/duplicate/", views.WorkflowDuplicateView.as_view(), name="duplicate"),
     path("<int:pk>/delete/", views.WorkflowDeleteView.as_view(), name="delete"),
     path("<int:pk>/test/", views_reports.WorkflowTestRunView.as_view(), name="test"),
+    path("<int:pk>/history/", views_versions.WorkflowHistoryView.as_view(), name="history"),
+    path("<int:pk>/publish/", views_versions.WorkflowPublishView.as_view(), name="publish"),
+    path(
+        "<int:pk>/draft/discard/",
+        views_versions.WorkflowDiscardDraftView.as_view(),
+        name="discard_draft",
+    ),
+    path(
+        "<int:pk>/versions/<int:number>/restore/",
+        views_versions.WorkflowRestoreView.as_view(),
+        name="restore",
+    ),
     path("<int:pk>/report/", views_reports.WorkflowReportView.as_view(), name="report"),
 ]

@@ -18,7 +18,7 @@ from workflows.audit_trail import audited, audited_reorder
 from workflows.engine.definitions import STATUSES, TRIGGERS
 from workflows.models import Workflow
 from workflows.permissions import AdminRequiredMixin, TeammateRequiredMixin
-from workflows.vocabulary import STATUS_WORDS, trigger_label
+from workflows.vocabulary import STATUS_WORDS, trigger_label, workflow_status_words
 
 
 class WorkflowPageFilter(WorkflowFilter):
@@ -57,6 +57,8 @@ class WorkflowListView(TeammateRequiredMixin, TemplateView):
         groups = []
         for trigger in TRIGGERS:
             members = [w for w in workflows if w.trigger == trigger]
+            for member in members:
+                member.status_words = workflow_status_words(member.status, member.draft is not None)
             if members:
                 groups.append(
                     {"trigger": trigger, "label": trigger_label(trigger), "workflows": members}
@@ -116,7 +118,11 @@ class WorkflowStatusView(AdminRequiredMixin, View):
 class WorkflowDuplicateView(AdminRequiredMixin, View):
     def post(self, request, pk):
         original = get_object_or_404(Workflow, pk=pk)
-        copy = audited(request.user, None, lambda: services.workflow_duplicate(workflow=original))
+        copy = audited(
+            request.user,
+            None,
+            lambda: services.workflow_duplicate(workflow=original, author=request.user),
+        )
         messages.success(request, f'Duplicated as "{copy.name}" (a draft).')
         return redirect("workflows:edit", pk=copy.pk)
 

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from conversations import validation
@@ -158,6 +159,35 @@ def _int(text) -> int:
         return 0
 
 
+def saves_draft(workflow) -> bool:
+    """Whether the builder's Save keeps a draft rather than publishing: for a live
+    workflow (what runs must not change under an admin's half-done edit), and for any
+    workflow that already has a draft (until it is published or discarded). A new, draft
+    or paused workflow saves straight away: each save is a new version, nothing runs it."""
+    return workflow is not None and (
+        workflow.status == Workflow.Status.LIVE or workflow.draft is not None
+    )
+
+
+def editing_document(workflow) -> dict:
+    """What the builder edits: the draft when there is one, else the live version."""
+    return workflow.draft if workflow.draft is not None else workflow.document()
+
+
+def draft_banner(workflow) -> str:
+    if workflow is None:
+        return ""
+    if workflow.draft is not None:
+        saved = workflow.draft_saved_at
+        return vocabulary.EDITING_DRAFT.format(
+            saved=timezone.localtime(saved).strftime("%-d %b %H:%M") if saved else "",
+            version=workflow.version,
+        )
+    if workflow.status == Workflow.Status.LIVE:
+        return vocabulary.EDITING_LIVE.format(version=workflow.version)
+    return ""
+
+
 class EditorView(View):
     template_name = "workflows/editor.html"
 
@@ -173,6 +203,14 @@ class EditorView(View):
             "path_step_types": sorted(PATH_STEP_TYPES),
             "templates": TEMPLATES,
             "document_json": document_as_json(workflow.document()) if workflow else None,
+            "saves_draft": saves_draft(workflow),
+            # Admins see what they edit (the draft); teammates read the live version.
+            "preview_document": (
+                editing_document(workflow)
+                if workflow and self.request.user.is_workspace_admin
+                else None
+            ),
+            "draft_banner": draft_banner(workflow),
             "can_edit": self.request.user.is_workspace_admin,
             "fragment_url": reverse("workflows:fragment"),
             "error_summary": error_summary(editor) if status != 200 else [],
@@ -191,7 +229,7 @@ class EditorView(View):
             apply_action(data, action)
             problem = form_totals_problem(data)
         if problem is not None:
-            document = workflow.document() if workflow else None
+            document = editing_document(workflow) if workflow else None
             editor = WorkflowEditor(document=document, choices=builder_choices())
             editor.errors_not_placed.append(problem)
             return render(
@@ -205,19 +243,31 @@ class EditorView(View):
         if editor.is_valid():
             document = editor.document()
             try:
-                workflow = audited(request.user, workflow, lambda: save(workflow, document))
+                if workflow is None:
+                    workflow = audited(
+                        request.user,
+                        None,
+                        lambda: services.workflow_create(document=document, author=request.user),
+                    )
+                    said = f'Saved "{workflow.name}".'
+                elif saves_draft(workflow):
+                    workflow = services.workflow_save_draft(workflow=workflow, document=document)
+                    said = vocabulary.DRAFT_SAVED.format(version=workflow.version)
+                else:
+                    workflow = audited(
+                        request.user,
+                        workflow,
+                        lambda: services.workflow_update(
+                            workflow=workflow, document=document, author=request.user
+                        ),
+                    )
+                    said = f'Saved "{workflow.name}".'
             except DefinitionError as error:
                 editor.place_errors(error.errors)
             else:
-                messages.success(request, f'Saved "{workflow.name}".')
+                messages.success(request, said)
                 return redirect("workflows:edit", pk=workflow.pk)
         return render(request, self.template_name, self.context(editor, workflow, 400), status=400)
-
-
-def save(workflow, document) -> Workflow:
-    if workflow is None:
-        return services.workflow_create(document=document)
-    return services.workflow_update(workflow=workflow, document=document)
 
 
 class WorkflowCreateView(AdminRequiredMixin, EditorView):
@@ -238,7 +288,7 @@ class WorkflowEditView(TeammateRequiredMixin, EditorView):
 
     def get(self, request, pk):
         workflow = self.workflow()
-        editor = WorkflowEditor(document=workflow.document(), choices=builder_choices())
+        editor = WorkflowEditor(document=editing_document(workflow), choices=builder_choices())
         return render(request, self.template_name, self.context(editor, workflow))
 
 

@@ -15,7 +15,7 @@ from conversations.models import Conversation, Part, PartType
 from workflows import vocabulary
 from workflows.dry_run import workflow_dry_run
 from workflows.engine.errors import DefinitionError
-from workflows.models import Workflow, WorkflowLog, WorkflowRun
+from workflows.models import Workflow, WorkflowLog, WorkflowRun, WorkflowVersion
 from workflows.permissions import TeammateRequiredMixin
 from workflows.vocabulary import trigger_label
 
@@ -280,12 +280,13 @@ def skipped_by_day(workflow: Workflow, since: datetime) -> dict:
 
 
 def workflow_report(workflow: Workflow, *, now=None) -> dict:
-    """Runs started, completed, interrupted, failed and skipped per day, in five queries:
+    """Runs started, completed, interrupted, failed and skipped per day, in six queries:
 
     1. runs started per day (by start time);
     2. runs ended per day and outcome (by end time);
     3. and 4. skips per day (see skipped_by_day);
-    5. the newest runs with their conversations and contacts.
+    5. the newest runs with their conversations and contacts;
+    6. runs per version and outcome (runs_by_version).
     """
     today = timezone.localdate(now or timezone.now())
     days = report_days(today)
@@ -326,14 +327,51 @@ def workflow_report(workflow: Workflow, *, now=None) -> dict:
         "series": series,
         "totals": {name: sum(values) for name, values in series.items()},
         "latest_runs": latest,
+        "by_version": runs_by_version(workflow, since),
     }
+
+
+def runs_by_version(workflow: Workflow, since: datetime) -> list[dict]:
+    """Runs started in the period per version, with their outcomes so far, newest version
+    first: before and after a publish side by side. One query."""
+    published_at = WorkflowVersion.objects.filter(
+        workflow=workflow, number=OuterRef("version")
+    ).values("created_at")[:1]
+    rows = (
+        WorkflowRun.objects.filter(workflow=workflow, started_at__gte=since)
+        .values("version", "status")
+        .annotate(n=Count("id"), published_at=Subquery(published_at))
+        .order_by()
+        .values_list("version", "status", "n", "published_at")
+    )
+    counts: dict[int, dict[str, int]] = {}
+    published = {}
+    for version, status, n, when in rows:
+        counts.setdefault(version, {})[status] = n
+        published[version] = when
+    table = []
+    for version in sorted(counts, reverse=True):
+        by_status = counts[version]
+        table.append(
+            {
+                "version": version,
+                "published_at": published.get(version),
+                "started": sum(by_status.values()),
+                "active": sum(by_status.get(status, 0) for status in WorkflowRun.ACTIVE),
+                "completed": by_status.get(WorkflowRun.Status.COMPLETED, 0),
+                "interrupted": by_status.get(WorkflowRun.Status.INTERRUPTED, 0),
+                "failed": by_status.get(WorkflowRun.Status.FAILED, 0),
+            }
+        )
+    return table
 
 
 class WorkflowReportView(TeammateRequiredMixin, TemplateView):
     template_name = "workflows/report.html"
 
     def get_context_data(self, **kwargs):
-        workflow = get_object_or_404(Workflow, pk=self.kwargs["pk"])
+        # Archived workflows too: their runs and reports stay readable.
+        workflow = get_object_or_404(Workflow.all_objects, pk=self.kwargs["pk"])
         report = workflow_report(workflow)
         names = ["started", "completed", "interrupted", "skipped"]
         chart = {

@@ -718,3 +718,120 @@ def webhook_disabled_words(reason) -> str:
             words += f" Last error: {reason['last_error']}"
         return words
     return "Switched off."
+
+
+# --- versions -----------------------------------------------------------------------------
+
+# A run whose cursor no longer points at a step: its steps are pinned to the versions it
+# started on, so only when such a version is gone.
+CURSOR_LOST = "the steps it was waiting in changed while it waited"
+VERSION_WORDS = "Version {number}"
+DRAFT_CHOICE = "the draft"
+DRAFT_PENDING = "{status} · draft pending"
+
+
+def workflow_status_words(status, has_draft: bool) -> str:
+    """The list's badge: "Live", "Live · draft pending"."""
+    said = STATUS_WORDS.get(status, str(status))
+    return DRAFT_PENDING.format(status=said) if has_draft else said
+
+
+DRAFT_SAVED = "Draft saved. Version {version} stays live until you publish."
+EDITING_DRAFT = (
+    "You are editing a draft (saved {saved}). Version {version} is live: it runs until you publish."
+)
+EDITING_LIVE = "Version {version} is live: saving keeps your changes as a draft until you publish."
+PUBLISH_FAILED = "The draft cannot be published: {problems}"
+PUBLISHED = "Published version {version} of “{name}”."
+DRAFT_DISCARDED = "Draft discarded: version {version} is still live."
+RESTORED = "Restored version {restored} as version {version}."
+NO_DIFFERENCES = "No differences."
+AUTHOR_UNKNOWN = "unknown"
+
+# One change between two versions (workflows/version_diff.py's records), as the builder
+# says it.
+VERSION_CHANGE_WORDS = {
+    "name": "Renamed: {before} → {after}",
+    "trigger": "Trigger changed: {before} → {after}",
+    "frequency": "How often changed: {before} → {after}",
+    "match": "Targeting changed: {before} → {after}",
+    "rule_added": "Rule added: {rule}",
+    "rule_removed": "Rule removed: {rule}",
+    "step_added": "{place} added: {step}",
+    "step_removed": "{place} removed: {step}",
+    "step_changed": "{place} changed: {before} → {after}",
+    "path_added": "{place} added: {path}",
+    "path_removed": "{place} removed: {path}",
+    "path_changed": "{place} changed: {before} → {after}",
+}
+MATCH_CHANGE_WORDS = {"all": "all of the rules", "any": "any of the rules"}
+STEP_PLACE = "Step {number}"
+PLACE_JOINER = " › "
+
+
+def place_words(place) -> str:
+    """A place in the steps, from version_diff's parts: 'Step 2 › Branch 1 › Step 1'."""
+    said = []
+    for part in place:
+        if part[0] == "step":
+            said.append(STEP_PLACE.format(number=part[1]))
+        elif part[0] == "else":
+            said.append(OTHERWISE)
+        else:  # ("path", step type, number)
+            said.append(f"{PATH_LABELS.get(part[1], 'Path')} {part[2]}")
+    return PLACE_JOINER.join(said)
+
+
+def version_change_words(change: dict) -> str:
+    """One record of workflows/version_diff.py in words."""
+    kind = change["kind"]
+    template = VERSION_CHANGE_WORDS[kind]
+    place = place_words(change.get("place", ()))
+    if kind == "name":
+        return template.format(before=quoted(change["before"]), after=quoted(change["after"]))
+    if kind == "trigger":
+        return template.format(
+            before=trigger_words(*change["before"]), after=trigger_words(*change["after"])
+        )
+    if kind == "frequency":
+        return template.format(
+            before=frequency_words(change["before"]), after=frequency_words(change["after"])
+        )
+    if kind == "match":
+        return template.format(
+            before=MATCH_CHANGE_WORDS.get(change["before"], change["before"]),
+            after=MATCH_CHANGE_WORDS.get(change["after"], change["after"]),
+        )
+    if kind in ("rule_added", "rule_removed"):
+        return template.format(rule=_rule_or_group(change["rule"]))
+    if kind in ("step_added", "step_removed"):
+        return template.format(place=place, step=step_words(change["step"]))
+    if kind == "step_changed":
+        return template.format(
+            place=place, before=step_words(change["before"]), after=step_words(change["after"])
+        )
+    if kind in ("path_added", "path_removed"):
+        return template.format(place=place, path=_path(change["step_type"], change["path"]))
+    # path_changed: a path's condition or label
+    return template.format(
+        place=place,
+        before=_path(change["step_type"], change["before"]),
+        after=_path(change["step_type"], change["after"]),
+    )
+
+
+def _rule_or_group(rule) -> str:
+    if isinstance(rule, dict) and "rules" in rule:
+        return group_words(rule, nested=True)
+    if isinstance(rule, dict):
+        return rule_words(rule.get("attribute"), rule.get("operator"), rule.get("value"))
+    return str(rule)
+
+
+def _path(step_type, entry) -> str:
+    """A path's condition (or button label) without its number."""
+    if not isinstance(entry, dict):
+        return ""
+    if "label" in entry:
+        return quoted(entry.get("label") or "")
+    return group_words(entry.get("when"))

@@ -18,7 +18,8 @@ EXAMPLES_PER_OPERATION = 15
 # Writing a workflow: building examples of the recursive document (rule groups in rule
 # groups, steps in branches) costs about 25 s per operation in process, whatever the example
 # count; tests/integration/test_schemathesis_cli.py runs them over HTTP with every check.
-WORKFLOW_WRITE = r"(POST|PUT|PATCH) /api/workflows/(\{id\}/)?$"
+# A draft (PUT .../draft/) is the same document.
+WORKFLOW_WRITE = r"(POST|PUT|PATCH) /api/workflows/(\{id\}/(draft/)?)?$"
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 

@@ -122,6 +122,7 @@ def test_every_teammate_page_has_no_serious_accessibility_violation(
         page, f"{base}/workflows/{first.pk}/test/?conversation={demo.pk}", "workflow-test-run"
     )
     audit.visit(page, f"{base}/workflows/{first.pk}/report/", "workflow-report")
+    audit.visit(page, f"{base}/workflows/{first.pk}/history/", "workflow-history")
     audit.visit(page, f"{base}/workflows/{first.pk}/delete/", "workflow-delete")
 
     # Django's admin ships its own templates; its index is checked like any other page.

@@ -78,10 +78,10 @@ def test_events_made_by_a_run_resumed_by_its_timer_are_processed_in_the_same_go(
     assert runs_of(conversation, on_assigned).exists()
 
 
-# --- 2. a workflow edited while a run waits inside a nested path ends that run ----------
+# --- 2. a workflow published again while a run waits: the run finishes on its version ---
 
 
-def test_editing_a_workflow_while_a_run_waits_in_a_branch_does_not_crash_the_conversation():
+def test_a_run_waiting_in_a_branch_resumes_on_its_version_after_a_new_one_is_published():
     workflow = make_workflow(
         "Branch then wait",
         trigger="customer_first_message",
@@ -99,21 +99,19 @@ def test_editing_a_workflow_while_a_run_waits_in_a_branch_does_not_crash_the_con
 
     document = workflow.document()
     document["steps"] = [{"type": "add_tag", "tag": "flat"}]
-    workflow_update(workflow=workflow, document=document)
+    assert workflow_update(workflow=workflow, document=document).version == 2
 
     with later(minutes=2):
-        # The run's cursor points into a branch that is now an add_tag step: the executor
-        # reads that as "edited while it waited" and fails the run, nothing else.
         process(conversation)
 
     run = runs_of(conversation).get()
-    assert run.status == Status.FAILED
-    assert "its workflow was edited while it waited" in run.end_reason
-    assert tag_names(conversation) == []
+    # Version 1's steps after the wait ran; version 2's did not.
+    assert (run.status, run.version) == (Status.COMPLETED, 1)
+    assert tag_names(conversation) == ["after wait"]
     assert pending_events(conversation).count() == 0
 
 
-def test_editing_reply_buttons_while_the_customer_is_asked_does_not_crash_the_conversation():
+def test_a_run_asking_with_buttons_takes_the_button_of_its_version_after_a_new_one():
     workflow = make_workflow(
         "Ask",
         trigger="customer_first_message",
@@ -128,11 +126,15 @@ def test_editing_reply_buttons_while_the_customer_is_asked_does_not_crash_the_co
     workflow_update(workflow=workflow, document=document)
 
     services.conversation_customer_message(conversation=conversation, body="Support")
-    process(conversation)  # the button's path is gone: the run fails, the conversation goes on
+    process(conversation)
 
     run = runs_of(conversation).get()
-    assert run.status == Status.FAILED
-    assert "its workflow was edited while it waited" in run.end_reason
+    assert (run.status, run.version) == (Status.COMPLETED, 1)
+    assert tag_names(conversation) == ["Support"]
+    # A conversation opened now runs version 2.
+    other = open_conversation()
+    assert runs_of(other).get().version == 2
+    assert bot_messages(other) == ["Hi"]
     assert pending_events(conversation).count() == 0
 
 

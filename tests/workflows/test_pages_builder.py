@@ -297,10 +297,12 @@ def test_the_edit_page_saves_changes_and_shows_the_outline(admin_client):
 
     response = admin_client.post(reverse("workflows:edit", args=[workflow.pk]), data, follow=True)
 
+    # A live workflow: the edit is kept as a draft (shown in the editor), not live yet.
     workflow.refresh_from_db()
-    assert workflow.steps == [{"type": "add_tag", "tag": "new"}]
+    assert workflow.steps == [{"type": "add_tag", "tag": "old"}]
+    assert workflow.draft["steps"] == [{"type": "add_tag", "tag": "new"}]
     body = response.content.decode()
-    assert "Saved" in body and "Add tag “new”" in body
+    assert "Draft saved" in body and "Add tag “new”" in body
 
 
 def test_removed_steps_do_not_count_in_the_numbering(admin_client, names):

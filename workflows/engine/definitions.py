@@ -125,6 +125,8 @@ class CompiledWorkflow:
     is_customer_facing: bool = False
     calls: frozenset = frozenset()  # names of reusable workflows it runs
     document: dict = field(default_factory=dict, hash=False, compare=False)
+    # Which published version of the workflow this is (WorkflowVersion.number).
+    version: int = field(default=1, hash=False, compare=False)
 
     @property
     def is_background(self) -> bool:

@@ -93,7 +93,10 @@ def advance(run: RunState, workflows: dict, port: Port) -> Outcome:
         try:
             steps = steps_at(workflow.steps, current["path"])
         except (IndexError, KeyError, TypeError, AttributeError):
-            return Outcome(FAILED, reason="its workflow was edited while it waited")
+            # A run goes on with the versions it started on (workflows.catalog.
+            # workflows_for_run), so steps never move under its cursor; only a run whose
+            # version is gone from the database gets here.
+            return Outcome(FAILED, reason=vocabulary.CURSOR_LOST)
         if current["index"] >= len(steps):
             run.cursor.pop()
             continue
@@ -142,7 +145,8 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         target = find_reusable(workflows.values(), step.args["workflow"])
         if target is None:
             raise StepFailed(f'no reusable workflow named "{step.args["workflow"]}"')
-        run.cursor.append(frame(target.id, []))
+        # The version it enters: a run waiting in it goes on with that one.
+        run.cursor.append({**frame(target.id, []), "version": target.version})
         port.log(
             run,
             workflow,

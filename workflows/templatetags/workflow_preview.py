@@ -11,10 +11,11 @@ register = template.Library()
 
 
 @register.inclusion_tag("workflows/_preview.html")
-def workflow_preview(workflow):
+def workflow_preview(workflow, document=None):
+    """`document`: what is edited when it is not the live version (a draft)."""
     if workflow is None:
         return {"document": None, "unsaved": True}
-    document = workflow.document()
+    document = document if document is not None else workflow.document()
     return {
         "document": document,
         "outline": outline(document),
