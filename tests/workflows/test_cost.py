@@ -141,15 +141,19 @@ def test_a_runs_changes_are_written_together_one_update_and_one_insert_per_table
     assert statements(captured, 'UPDATE "conversations_conversation"') == statements(
         captured, 'INSERT INTO "conversations_event"'
     )
+    # The tag link (its id cached) is written in that statement too.
+    assert statements(captured, 'INSERT INTO "conversations_conversation_tags"') == statements(
+        captured, 'INSERT INTO "conversations_event"'
+    )
     # lock; one read of the catalog stamp, runs, timers, events, ran-before and tags
-    # (run_rows.load_state); round 1: tag link (its id cached); flush: UPDATE, parts and
-    # events in one statement; round 2 reads the events it wrote (no SELECT); the run
-    # INSERT that also marks both rounds' events processed; log COPY; savepoint pair of
-    # the test's transaction. (Before the writes were batched: 25, an UPDATE, a part and
-    # an event per change, a SELECT and an UPDATE per round; before the one read: 14, a
-    # SELECT for each of the six; before the one flush statement: 9, three for the
-    # flush; before the run INSERT marked the events: 7.)
-    assert len(captured) == 6 + 2
+    # (run_rows.load_state); flush: UPDATE, tag link, parts and events in one statement;
+    # round 2 reads the events it wrote (no SELECT); the run INSERT that also marks both
+    # rounds' events processed; log COPY; savepoint pair of the test's transaction.
+    # (Before the writes were batched: 25, an UPDATE, a part and an event per change, a
+    # SELECT and an UPDATE per round; before the one read: 14, a SELECT for each of the
+    # six; before the one flush statement: 9, three for the flush; before the run INSERT
+    # marked the events: 7; before the tag links joined the flush: 6.)
+    assert len(captured) == 5 + 2
 
     # What the user sees is as before: each change a part and an event naming it, in order.
     conversation.refresh_from_db()
