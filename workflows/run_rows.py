@@ -5,6 +5,9 @@ cost more Python than the database spent on them; in a burst the writers write t
 of rows, where the ORM's bulk insert costs more in Python than the database spends."""
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -168,27 +171,38 @@ def _rows_sql(model, where: str, order: str) -> tuple[str, list[int]]:
     return sql, dates
 
 
-def _state_sql():
+def _state_sql(conversation: str = "%(c)s"):
+    """The read's columns for the conversation whose id is `conversation` (a parameter,
+    or a column of an outer query: `_states_sql`)."""
     runs = WorkflowRun._meta.db_table
     links = Conversation.tags.through._meta.db_table
     tags = Tag._meta.db_table
     active = ", ".join(f"'{status}'" for status in WorkflowRun.ACTIVE)
+    c = conversation
     parts = {
-        "runs": _rows_sql(WorkflowRun, f"conversation_id = %(c)s AND status IN ({active})", '"id"'),
-        "timers": _rows_sql(
-            Timer, "conversation_id = %(c)s AND fired_at IS NULL", '"due_at", "id"'
-        ),
-        "events": _rows_sql(Event, "conversation_id = %(c)s AND processed_at IS NULL", '"id"'),
+        "runs": _rows_sql(WorkflowRun, f"conversation_id = {c} AND status IN ({active})", '"id"'),
+        "timers": _rows_sql(Timer, f"conversation_id = {c} AND fired_at IS NULL", '"due_at", "id"'),
+        "events": _rows_sql(Event, f"conversation_id = {c} AND processed_at IS NULL", '"id"'),
     }
     sql = (
         "SELECT "
         f'(SELECT "version" FROM "{CatalogVersion._meta.db_table}" WHERE "id" = 1), '
         + ", ".join(part for part, _ in parts.values())
-        + f', ARRAY(SELECT DISTINCT "workflow_id" FROM "{runs}" WHERE conversation_id = %(c)s), '
+        + f', ARRAY(SELECT DISTINCT "workflow_id" FROM "{runs}" WHERE conversation_id = {c}), '
         f"(SELECT coalesce(json_agg(json_build_array(t.id, t.name)), '[]') "
-        f'FROM "{tags}" t JOIN "{links}" l ON l.tag_id = t.id WHERE l.conversation_id = %(c)s)'
+        f'FROM "{tags}" t JOIN "{links}" l ON l.tag_id = t.id WHERE l.conversation_id = {c})'
     )
     return sql, {name: dates for name, (_, dates) in parts.items()}
+
+
+def _states_sql():
+    """The read for many conversations in one statement: a row each, its id first."""
+    sql, dates = _state_sql("claimed.id")
+    select = sql.removeprefix("SELECT ")
+    return (
+        f"SELECT claimed.id, {select} FROM unnest(%(ids)s::bigint[]) AS claimed(id)",
+        dates,
+    )
 
 
 _STATE_SQL = None
@@ -207,8 +221,12 @@ def _instances(model, rows, dates, alias) -> list:
 def load_state(conversation_id: int) -> LoadedState | None:
     """Everything the processor reads before it decides, in one statement (PostgreSQL;
     None elsewhere: the processor reads it through the ORM). Call with the conversation
-    locked, in a statement after the lock's: it sees what committed before the lock."""
+    locked, in a statement after the lock's: it sees what committed before the lock.
+    Read already when the caller read it ahead with others (`states_read_ahead`)."""
     global _STATE_SQL
+    ahead = getattr(_read_ahead, "states", None)
+    if ahead is not None and conversation_id in ahead:
+        return ahead.pop(conversation_id)
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
         return None
@@ -217,8 +235,12 @@ def load_state(conversation_id: int) -> LoadedState | None:
     sql, dates = _STATE_SQL
     with connection.cursor() as cursor:
         cursor.execute(sql, {"c": conversation_id})
-        version, runs, timers, events, ran_before, tags = cursor.fetchone()
-    alias = connection.alias
+        row = cursor.fetchone()
+    return _loaded(row, dates, connection.alias)
+
+
+def _loaded(row, dates, alias) -> LoadedState:
+    version, runs, timers, events, ran_before, tags = row
     return LoadedState(
         catalog_version=version or 0,
         runs=_instances(WorkflowRun, runs, dates["runs"], alias),
@@ -227,3 +249,34 @@ def load_state(conversation_id: int) -> LoadedState | None:
         ran_before=set(ran_before),
         tags={name.lower(): (tag_id, name) for tag_id, name in tags},
     )
+
+
+_STATES_SQL = None
+_read_ahead = threading.local()
+
+
+@contextmanager
+def states_read_ahead(conversation_ids: list[int]) -> Iterator[None]:
+    """While open, `load_state` returns these conversations' states (each once), read
+    here in one statement instead of one each: the batched consumer's (workflows/
+    consumer.py), for the conversations it just locked in the same transaction. Nothing
+    else writes their rows meanwhile (they are locked, and processing one conversation
+    writes only its own), so each state is still true when its turn comes. PostgreSQL,
+    two conversations or more; otherwise nothing is read ahead."""
+    global _STATES_SQL
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or len(conversation_ids) < 2:
+        yield
+        return
+    if _STATES_SQL is None:
+        _STATES_SQL = _states_sql()
+    sql, dates = _STATES_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": list(conversation_ids)})
+        rows = cursor.fetchall()
+    alias = connection.alias
+    _read_ahead.states = {pk: _loaded(row, dates, alias) for pk, *row in rows}
+    try:
+        yield
+    finally:
+        _read_ahead.states = None
