@@ -34,7 +34,7 @@ from django.utils import timezone
 from conversations.models import Conversation, Event
 from workflows import failures as processing_failures
 from workflows.processing import PROCESSING_RELATED, process_locked_conversation
-from workflows.run_rows import states_read_ahead
+from workflows.run_rows import lock_conversation, states_read_ahead
 
 logger = logging.getLogger(__name__)
 
@@ -110,17 +110,10 @@ def _process_batch(conversation_id, size, *, wait_for_own: bool):
     conversations = []
     try:
         with transaction.atomic():
-            if wait_for_own:
-                # Its lock first, waiting for it as this task always did; then the
-                # others (a row this transaction holds is not skipped).
-                own = (
-                    Conversation.objects.select_related(*PROCESSING_RELATED)
-                    .select_for_update(of=("self",))
-                    .filter(pk=conversation_id)
-                    .first()
-                )
-                if own is None:
-                    conversation_id = None  # deleted meanwhile: the others still
+            # Its lock first, waiting for it as this task always did; then the others (a
+            # row this transaction holds is not skipped; the claim reads it again).
+            if wait_for_own and lock_conversation(conversation_id, ()) is None:
+                conversation_id = None  # deleted meanwhile: the others still
             conversations = claim_ready_conversations(size, own=conversation_id)
             if conversation_id is not None and conversation_id not in {
                 conversation.pk for conversation in conversations
