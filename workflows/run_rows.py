@@ -1,8 +1,10 @@
-"""The processor's rows in plain SQL on PostgreSQL: the one read of what it needs about a
-locked conversation (`load_state`), and the two bulk writers, new runs (their ids
-returned) and log records. One message costs a dozen statements whose ORM compilation
-cost more Python than the database spent on them; in a burst the writers write thousands
-of rows, where the ORM's bulk insert costs more in Python than the database spends."""
+"""The processor's rows in plain SQL on PostgreSQL: its lock (`lock_conversation`), the one
+read of what it needs about a locked conversation (`load_state`, or many at once:
+`states_read_ahead`), and the bulk writers, new runs (their ids returned, with the log
+records, timers and processed marks at the end of a processing) and log records alone.
+One message costs a dozen statements whose ORM compilation cost more Python than the
+database spent on them; in a burst the writers write thousands of rows, where the ORM's
+bulk insert costs more in Python than the database spends."""
 
 import json
 import threading
@@ -17,16 +19,17 @@ from django.db.models.query import get_related_populators
 from conversations.models import Conversation, Event, Tag
 from workflows.models import CatalogVersion, Timer, WorkflowLog, WorkflowRun
 
-LOG_COLUMNS = (
-    "conversation_id",
-    "workflow_id",
-    "run_id",
-    "event_id",
-    "kind",
-    "message",
-    "details",
-    "created_at",
-)
+LOG_TYPES = {
+    "conversation_id": "bigint",
+    "workflow_id": "bigint",
+    "run_id": "bigint",
+    "event_id": "bigint",
+    "kind": "varchar",
+    "message": "text",
+    "details": "jsonb",
+    "created_at": "timestamptz",
+}
+LOG_COLUMNS = tuple(LOG_TYPES)
 
 
 RUN_COLUMNS = {
@@ -57,19 +60,31 @@ TIMER_COLUMNS = {
 }
 
 
+def _drawn_ids(name: str, model, count_param: str) -> str:
+    """A CTE of `count` fresh ids from the model's sequence, numbered 1.. in draw order."""
+    return (
+        f"{name} AS MATERIALIZED (SELECT id, row_number() OVER (ORDER BY id) AS n FROM "
+        f"(SELECT nextval(pg_get_serial_sequence('\"{model._meta.db_table}\"', 'id')) AS id "
+        f"FROM generate_series(1, %({count_param})s)) AS drawn)"
+    )
+
+
 def insert_runs(
     runs: list[WorkflowRun],
     *,
     processed: tuple[list[int], datetime] | None = None,
     timers: list[Timer] = (),
+    logs: list[tuple] = (),
 ) -> None:
     """Insert new runs in one statement, in order, and give each its id: plain SQL on
-    PostgreSQL (INSERT … VALUES … RETURNING id, cheaper in Python than the ORM's bulk
-    insert), `bulk_create` elsewhere.
+    PostgreSQL (ids drawn from the sequence, rows from one array per column: cheaper in
+    Python than the ORM's bulk insert), `bulk_create` elsewhere.
 
     At the end of a processing, the same statement also marks the handled events
-    processed (`processed`: their ids and the time) and inserts the new timers (one
-    already there is a no-op): one round trip instead of three."""
+    processed (`processed`: their ids and the time), inserts the new timers (one
+    already there is a no-op) and the queued log records (`logs`: tuples in LOG_COLUMNS
+    order whose run is a WorkflowRun or None; one of `runs` gets the id drawn for it):
+    one round trip instead of five (the log records' COPY took two)."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
         if processed and processed[0]:
@@ -78,49 +93,99 @@ def insert_runs(
             Timer.objects.bulk_create(timers, ignore_conflicts=True)
         if runs:
             WorkflowRun.objects.bulk_create(runs)
+        if logs:
+            write_logs([_with_run_id(row) for row in logs])
         return
-    clauses, params = [], []
+    clauses, params = [], {}
     if processed and processed[0]:
         clauses.append(
-            f'processed AS (UPDATE "{Event._meta.db_table}" SET processed_at = %s '
-            "WHERE id = ANY(%s))"
+            f'processed AS (UPDATE "{Event._meta.db_table}" SET processed_at = %(processed_at)s '
+            "WHERE id = ANY(%(processed)s))"
         )
-        params += [processed[1], processed[0]]
+        params.update(processed_at=processed[1], processed=processed[0])
     if timers:
         names = ", ".join(TIMER_COLUMNS)
-        arrays = ", ".join(f"%s::{kind}[]" for kind in TIMER_COLUMNS.values())
+        arrays = ", ".join(
+            f"%(timer_{column})s::{kind}[]" for column, kind in TIMER_COLUMNS.items()
+        )
         clauses.append(
             f'timers AS (INSERT INTO "{Timer._meta.db_table}" (conversation_id, {names}) '
-            f"SELECT %s, * FROM unnest({arrays}) ON CONFLICT DO NOTHING)"
+            f"SELECT %(timer_conversation)s, * FROM unnest({arrays}) ON CONFLICT DO NOTHING)"
         )
-        params.append(timers[0].conversation_id)
+        params["timer_conversation"] = timers[0].conversation_id
         for column, kind in TIMER_COLUMNS.items():
             values = [getattr(timer, column) for timer in timers]
-            params.append([json.dumps(v) for v in values] if kind == "jsonb" else values)
-    prefix = ("WITH " + ", ".join(clauses) + " ") if clauses else ""
-    if not runs:
-        if clauses:
-            with connection.cursor() as cursor:
-                cursor.execute(prefix + "SELECT 1", params)
-        return
-    table = connection.ops.quote_name(WorkflowRun._meta.db_table)
-    # One array per column (a burst inserts hundreds of runs: a placeholder per value
-    # made the driver's query parsing cost more than the insert), ids in the rows' order.
-    arrays = ", ".join(f"%s::{kind}[]" for kind in RUN_COLUMNS.values())
-    for column in RUN_COLUMNS:
-        values = [getattr(run, column) for run in runs]
-        params.append([json.dumps(v) for v in values] if column in JSON_RUN_COLUMNS else values)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{prefix}INSERT INTO {table} ({', '.join(RUN_COLUMNS)}) "
-            f"SELECT * FROM unnest({arrays}) RETURNING id",
-            params,
+            params[f"timer_{column}"] = (
+                [json.dumps(v) for v in values] if kind == "jsonb" else values
+            )
+    if runs:
+        # One array per column (a burst inserts hundreds of runs: a placeholder per value
+        # made the driver's query parsing cost more than the insert); the ids drawn first,
+        # in order, so the log records can name the runs inserted with them.
+        clauses.append(_drawn_ids("run_ids", WorkflowRun, "run_count"))
+        params["run_count"] = len(runs)
+        names = ", ".join(RUN_COLUMNS)
+        arrays = ", ".join(f"%(run_{column})s::{kind}[]" for column, kind in RUN_COLUMNS.items())
+        clauses.append(
+            f'runs AS (INSERT INTO "{WorkflowRun._meta.db_table}" (id, {names}) '
+            f"SELECT i.id, {', '.join(f'v.{column}' for column in RUN_COLUMNS)} "
+            f"FROM unnest({arrays}) WITH ORDINALITY AS v({names}, n) JOIN run_ids i USING (n))"
         )
-        ids = [pk for (pk,) in cursor.fetchall()]
-    for run, pk in zip(runs, ids, strict=True):
+        for column in RUN_COLUMNS:
+            values = [getattr(run, column) for run in runs]
+            params[f"run_{column}"] = (
+                [json.dumps(v) for v in values] if column in JSON_RUN_COLUMNS else values
+            )
+    if logs:
+        clauses.append(_logs_clause(logs, runs, params))
+    if not clauses:
+        return
+    tail = "SELECT array_agg(id ORDER BY n) FROM run_ids" if runs else "SELECT NULL"
+    with connection.cursor() as cursor:
+        cursor.execute("WITH " + ", ".join(clauses) + " " + tail, params)
+        (ids,) = cursor.fetchone()
+    for run, pk in zip(runs, ids or [], strict=True):
         run.pk = pk
         run._state.adding = False
         run._state.db = connection.alias
+
+
+def _with_run_id(row: tuple) -> tuple:
+    conversation_id, workflow_id, run, *rest = row
+    return (conversation_id, workflow_id, run.pk if run is not None else None, *rest)
+
+
+def _logs_clause(logs: list[tuple], runs: list[WorkflowRun], params: dict) -> str:
+    """The log records' INSERT, in the order queued; a record of a run inserted in the
+    same statement names the id drawn for it (its position in `runs`)."""
+    position = {id(run): number for number, run in enumerate(runs, start=1)}
+    columns = {name: [] for name in LOG_TYPES}
+    run_positions = []
+    for conversation_id, workflow_id, run, *rest in logs:
+        if run is not None and run.pk is None and id(run) in position:
+            run_id, run_position = None, position[id(run)]
+        else:
+            run_id, run_position = (run.pk if run is not None else None), None
+        values = (conversation_id, workflow_id, run_id, *rest)
+        for name, value in zip(LOG_TYPES, values, strict=True):
+            columns[name].append(json.dumps(value) if name == "details" else value)
+        run_positions.append(run_position)
+    for name, values in columns.items():
+        params[f"log_{name}"] = values
+    params["log_run_position"] = run_positions
+    names = ", ".join(LOG_TYPES)
+    arrays = ", ".join(f"%(log_{name})s::{kind}[]" for name, kind in LOG_TYPES.items())
+    values = ", ".join(
+        "coalesce(v.run_id, (SELECT i.id FROM run_ids i WHERE i.n = v.run_position))"
+        if name == "run_id" and runs
+        else f"v.{name}"
+        for name in LOG_TYPES
+    )
+    return (
+        f'logs AS (INSERT INTO "{WorkflowLog._meta.db_table}" ({names}) '
+        f"SELECT {values} FROM unnest({arrays}, %(log_run_position)s::bigint[]) "
+        f"WITH ORDINALITY AS v({names}, run_position, n) ORDER BY v.n)"
+    )
 
 
 def write_logs(rows: list[tuple]) -> None:
