@@ -171,13 +171,18 @@ def _save(conversation: Conversation, *fields: str) -> None:
 class WriteBatch:
     """A locked conversation's writes, held back to be written together by `flush`: its
     changed fields in one UPDATE, the queued parts and events in one multi-row INSERT
-    each (ids returned: an event's `part_id` is its part's), in the order queued."""
+    each (ids returned: an event's `part_id` is its part's), in the order queued; on
+    PostgreSQL also its new tag links (cached tag ids, re-checked there) in the same
+    statement."""
 
     def __init__(self, conversation: Conversation):
         self.conversation = conversation
         self.changed = False
         self.fields: set[str] = set()
         self.records: list[tuple[Part, Event]] = []
+        # Tag links to insert, (tag id, its cached name): ids from the per-process cache,
+        # checked against the tag table by the flush (`_relink_stale_tags` when stale).
+        self.links: list[tuple[int, str]] = []
         # The events written, as they read back from the database (the caller takes them).
         self.written: list[Event] = []
 
@@ -206,10 +211,10 @@ class WriteBatch:
         ids are drawn from their sequences first, in order, so each event names its part
         and both come back in the order queued."""
         changed, fields = self.changed, self.fields
-        records = self.records
-        if not changed and not records:
+        records, links = self.records, self.links
+        if not changed and not records and not links:
             return
-        self.fields, self.changed, self.records = set(), False, []
+        self.fields, self.changed, self.records, self.links = set(), False, [], []
         statements, params = [], {}
         conversation = self.conversation
         if changed:
@@ -228,20 +233,31 @@ class WriteBatch:
                 f"{', '.join(assignments)} WHERE id = %(conversation)s RETURNING 1)"
             )
         params["conversation"] = conversation.pk
+        if links:
+            params["link_ids"] = [tag_id for tag_id, _ in links]
+            params["link_names"] = [name.lower() for _, name in links]
+            statements.append(_LINK_STATEMENT)
+            stale = _STALE_LINKS
+        else:
+            stale = "NULL"
         if records:
             params.update(_record_params(records))
             statements += _RECORD_STATEMENTS
             tail = (
                 "SELECT (SELECT array_agg(id ORDER BY n) FROM part_ids), "
-                "(SELECT array_agg(id ORDER BY n) FROM event_ids)"
+                f"(SELECT array_agg(id ORDER BY n) FROM event_ids), {stale}"
             )
         else:
-            tail = "SELECT NULL, NULL"
+            tail = f"SELECT NULL, NULL, {stale}"
         with connection.cursor() as cursor:
             cursor.execute("WITH " + ", ".join(statements) + " " + tail, params)
-            part_ids, event_ids = cursor.fetchone()
-        if not records:
-            return
+            part_ids, event_ids, stale_ids = cursor.fetchone()
+        if records:
+            self._took_ids(connection, records, part_ids, event_ids)
+        if stale_ids:
+            self._relink_stale_tags([link for link in links if link[0] in stale_ids])
+
+    def _took_ids(self, connection, records, part_ids, event_ids) -> None:
         alias = connection.alias
         for (part, event), part_id, event_id in zip(records, part_ids, event_ids, strict=True):
             part.pk = part_id
@@ -250,6 +266,28 @@ class WriteBatch:
             event.payload = json.loads(json.dumps({"part_id": part_id, **event.payload}))
             event._state.adding, event._state.db = False, alias
             self.written.append(event)
+
+    def _relink_stale_tags(self, stale: list[tuple[int, str]]) -> None:
+        """Links the flush did not insert because the cached tag was deleted or renamed
+        meanwhile (rare): the tag is looked up (or made) again and linked, and the events
+        just written that named the stale id name the tag's id instead."""
+        conversation = self.conversation
+        tags = conversation_tags(conversation)
+        for stale_id, name in stale:
+            _tag_ids.pop(name.lower(), None)
+            tag = tag_get_or_create(name)
+            Conversation.tags.through.objects.bulk_create(
+                [Conversation.tags.through(conversation_id=conversation.pk, tag_id=tag.pk)],
+                ignore_conflicts=True,
+            )
+            for key, (tag_id, _) in list(tags.items()):
+                if tag_id == stale_id:
+                    tags[key] = (tag.pk, tag.name)
+            for event in self.written:
+                payload = event.payload
+                if event.event_type == EventType.TAG_ADDED and payload.get("tag_id") == stale_id:
+                    event.payload = {**payload, "tag_id": tag.pk}
+                    event.save(update_fields=["payload"])
 
 
 # The parts' and events' columns as `_record` fills them (ids drawn from the sequences).
@@ -312,6 +350,22 @@ def _record_statements() -> list[str]:
 
 
 _RECORD_STATEMENTS = _record_statements()
+
+# The batch's tag links, each only if its tag still has that id and name (the cache can
+# be stale); a link already there is left alone.
+_LINK_STATEMENT = (
+    f'links AS (INSERT INTO "{Conversation.tags.through._meta.db_table}" '
+    "(conversation_id, tag_id) SELECT %(conversation)s, t.id "
+    f'FROM "{Tag._meta.db_table}" t JOIN unnest(%(link_ids)s::bigint[], '
+    "%(link_names)s::text[]) AS v(id, name) ON t.id = v.id AND LOWER(t.name) = v.name "
+    "ON CONFLICT DO NOTHING RETURNING 1)"
+)
+# The ids of those whose tag is gone or renamed (read from the same snapshot).
+_STALE_LINKS = (
+    "(SELECT array_agg(v.id) FROM unnest(%(link_ids)s::bigint[], %(link_names)s::text[]) "
+    f'AS v(id, name) WHERE NOT EXISTS (SELECT 1 FROM "{Tag._meta.db_table}" t '
+    "WHERE t.id = v.id AND LOWER(t.name) = v.name))"
+)
 
 
 def _record_params(records) -> dict:
@@ -762,7 +816,8 @@ def conversation_snoozed_at(conversation: Conversation) -> datetime | None:
 # Tag ids by lower-cased name, per process: adding a known tag needs no `SELECT tag`. An
 # entry can go stale (the tag renamed or deleted, or created in a transaction that rolled
 # back): the link INSERT re-checks id and name in the same statement and, when it inserts
-# nothing, the tag is looked up again. Cleared when it grows past this many names.
+# nothing, the tag is looked up again (in a batch, after the flush: WriteBatch.links).
+# Cleared when it grows past this many names.
 TAG_ID_CACHE_SIZE = 10_000
 _tag_ids: dict[str, tuple[int, str]] = {}
 
@@ -849,6 +904,12 @@ def _link_tag(conversation: Conversation, tag_id: int, name: str) -> bool:
         return cursor.rowcount == 1
 
 
+def _links_in_flush() -> bool:
+    # The batch's one flush statement (PostgreSQL) inserts queued links; elsewhere each
+    # link is inserted at once.
+    return transaction.get_connection().vendor == "postgresql"
+
+
 def _forget_prefetched_tags(conversation: Conversation) -> None:
     # What `conversation.tags.add()/remove()` do: a prefetched list is no longer true.
     getattr(conversation, "_prefetched_objects_cache", {}).pop("tags", None)
@@ -868,7 +929,10 @@ def conversation_add_tag(
         if key in tags:
             return conversation
         cached = _tag_ids.get(key)
-        if cached is None or not _link_tag(conversation, *cached):
+        batch = _batch_of(conversation)
+        if cached is not None and batch is not None and _links_in_flush():
+            batch.links.append(cached)  # inserted with the round's other writes
+        elif cached is None or not _link_tag(conversation, *cached):
             _tag_ids.pop(key, None)
             tag = tag_get_or_create(text)
             if tag.name.lower() in tags:
@@ -910,6 +974,9 @@ def conversation_remove_tag(
         if found is None:
             return conversation
         tag_id, tag_name = found
+        batch = _batch_of(conversation)
+        if batch is not None and batch.links:
+            batch.flush()  # a link queued in this round is written before it is removed
         Conversation.tags.through.objects.filter(
             conversation_id=conversation.pk, tag_id=tag_id
         ).delete()

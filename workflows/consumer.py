@@ -12,7 +12,8 @@ failures (workflows/failures.py). One batch is one transaction:
    (§6.6: its events are processed under its lock, oldest first), then claim the others;
    a task never waits while holding rows, so it cannot deadlock with another
    transaction (an archive locks conversations one by one);
-3. process each in its own savepoint (`process_locked_conversation`): a poison
+3. read all their states in one statement (`run_rows.states_read_ahead`), then
+   process each in its own savepoint (`process_locked_conversation`): a poison
    conversation rolls back alone and its failure is recorded; the others stand. Alone
    in its batch, a conversation needs no savepoint (as `process_conversation_events`);
 4. commit. A worker that dies before the commit loses nothing: the transaction rolls
@@ -33,6 +34,7 @@ from django.utils import timezone
 from conversations.models import Conversation, Event
 from workflows import failures as processing_failures
 from workflows.processing import PROCESSING_RELATED, process_locked_conversation
+from workflows.run_rows import lock_conversation, states_read_ahead
 
 logger = logging.getLogger(__name__)
 
@@ -108,17 +110,10 @@ def _process_batch(conversation_id, size, *, wait_for_own: bool):
     conversations = []
     try:
         with transaction.atomic():
-            if wait_for_own:
-                # Its lock first, waiting for it as this task always did; then the
-                # others (a row this transaction holds is not skipped).
-                own = (
-                    Conversation.objects.select_related(*PROCESSING_RELATED)
-                    .select_for_update(of=("self",))
-                    .filter(pk=conversation_id)
-                    .first()
-                )
-                if own is None:
-                    conversation_id = None  # deleted meanwhile: the others still
+            # Its lock first, waiting for it as this task always did; then the others (a
+            # row this transaction holds is not skipped; the claim reads it again).
+            if wait_for_own and lock_conversation(conversation_id, ()) is None:
+                conversation_id = None  # deleted meanwhile: the others still
             conversations = claim_ready_conversations(size, own=conversation_id)
             if conversation_id is not None and conversation_id not in {
                 conversation.pk for conversation in conversations
@@ -127,11 +122,13 @@ def _process_batch(conversation_id, size, *, wait_for_own: bool):
             if len(conversations) == 1:
                 handled = process_locked_conversation(conversations[0], savepoint=False)
                 return handled, 1
-            for conversation in conversations:
-                handled_here, error = _process_one(conversation)
-                handled += handled_here
-                if error is not None and conversation.pk == conversation_id:
-                    own_error = error
+            # Their states in one read, not one each (run_rows.states_read_ahead).
+            with states_read_ahead([conversation.pk for conversation in conversations]):
+                for conversation in conversations:
+                    handled_here, error = _process_one(conversation)
+                    handled += handled_here
+                    if error is not None and conversation.pk == conversation_id:
+                        own_error = error
     except Exception as error:
         if len(conversations) == 1 and not processing_failures.is_transient(error):
             processing_failures.processing_failure_record(conversations[0].pk, error)

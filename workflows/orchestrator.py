@@ -130,10 +130,18 @@ class ConversationProcessor:
             try:
                 handled = self.rounds(batch)
                 batch.flush()
-                # One statement: the runs, the handled events marked processed, the timers.
+                # One statement: the runs, the handled events marked processed, the timers,
+                # the log records.
                 written = timers.take(self)
                 runs, self.new_runs = self.new_runs, []
-                insert_runs(runs, processed=(handled, self.now), timers=written)
+                logs, self.logs = self.logs, []
+                pk = self.conversation.pk
+                insert_runs(
+                    runs,
+                    processed=(handled, self.now),
+                    timers=written,
+                    logs=[(pk, *log) for log in logs],
+                )
                 timers.send_after_commit(self, written)
                 self.record_webhook_deliveries()
             finally:

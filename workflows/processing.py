@@ -10,6 +10,7 @@ from conversations.models import Conversation
 from workflows import failures as processing_failures
 from workflows.models import WorkflowRun
 from workflows.orchestrator import ConversationProcessor
+from workflows.run_rows import lock_conversation
 
 # What a locked conversation is read with: the processor needs them all.
 PROCESSING_RELATED = ("contact__company", "assignee", "team", "processing_failure")
@@ -105,9 +106,7 @@ def _lock_for_processing(conversation_id: int, *, reads_own_events: bool = False
     """The conversation locked for this transaction. `reads_own_events`: the caller's loop
     reads the events its changes write before it commits (no task is sent for them); an
     archive's changes are not read back, so their events are dispatched as usual."""
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related(*PROCESSING_RELATED)
-        .get(pk=conversation_id)
-    )
+    conversation = lock_conversation(conversation_id, PROCESSING_RELATED)
+    if conversation is None:
+        raise Conversation.DoesNotExist(f"Conversation {conversation_id} does not exist.")
     return services.conversation_mark_locked(conversation, reads_own_events=reads_own_events)

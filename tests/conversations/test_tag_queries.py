@@ -132,3 +132,56 @@ def test_a_workflow_adding_tags_already_there_costs_no_query_per_tag():
     thrice = queries_to_process_a_message("Thrice", [{"type": "add_tag", "tag": "VIP"}] * 3)
 
     assert thrice == once
+
+
+def tagging_workflow_on_new_conversation(steps, contact):
+    make_workflow("Tagger", frequency="every_time", steps=steps)
+    conversation = services.conversation_open(contact=contact, body="first")
+    process(conversation)
+    return conversation
+
+
+def test_a_workflow_tags_with_a_tag_deleted_after_it_was_cached(contact, as_teammate):
+    other = services.conversation_open(contact=contact, body="one")
+    services.conversation_add_tag(conversation=other, name="Billing", acting=as_teammate)
+    Tag.objects.all().delete()  # from the admin: the cached id is gone
+
+    conversation = tagging_workflow_on_new_conversation(
+        [{"type": "add_tag", "tag": "Billing"}], contact
+    )
+
+    assert tag_names(conversation) == ["Billing"]
+    [payload] = tag_events(conversation)
+    assert payload["tag_id"] == Tag.objects.get(name="Billing").pk
+
+
+def test_a_workflow_tags_with_a_tag_renamed_after_it_was_cached(contact, as_teammate):
+    other = services.conversation_open(contact=contact, body="one")
+    services.conversation_add_tag(conversation=other, name="Billing", acting=as_teammate)
+    Tag.objects.filter(name="Billing").update(name="Invoices")
+
+    conversation = tagging_workflow_on_new_conversation(
+        [{"type": "add_tag", "tag": "Billing"}, {"type": "set_priority", "priority": True}],
+        contact,
+    )
+
+    assert tag_names(conversation) == ["Billing"]
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["Billing", "Invoices"]
+    [payload] = tag_events(conversation)
+    assert payload["tag_id"] == Tag.objects.get(name="Billing").pk
+
+
+def test_a_workflow_that_adds_then_removes_a_known_tag_leaves_it_off(contact, as_teammate):
+    other = services.conversation_open(contact=contact, body="one")
+    services.conversation_add_tag(conversation=other, name="Billing", acting=as_teammate)
+
+    conversation = tagging_workflow_on_new_conversation(
+        [{"type": "add_tag", "tag": "Billing"}, {"type": "remove_tag", "tag": "billing"}],
+        contact,
+    )
+
+    assert tag_names(conversation) == []
+    assert [e.event_type for e in conversation.events.order_by("id")][-2:] == [
+        EventType.TAG_ADDED,
+        EventType.TAG_REMOVED,
+    ]

@@ -68,6 +68,12 @@ def test_one_task_processes_a_backlog_in_its_transaction_with_one_locking_read(t
         locking = [q["sql"] for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
         # Its own conversation and the others in one claim (not one lock each).
         assert len(locking) == 1
+    if connection.vendor == "postgresql":
+        # And their runs, timers, events and tags in one read (not one read each).
+        reads = [
+            q["sql"] for q in captured.captured_queries if "workflows_catalogversion" in q["sql"]
+        ]
+        assert len(reads) == 1
 
 
 def test_with_no_backlog_a_task_costs_what_processing_its_conversation_costs(tagger):

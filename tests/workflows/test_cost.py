@@ -141,15 +141,24 @@ def test_a_runs_changes_are_written_together_one_update_and_one_insert_per_table
     assert statements(captured, 'UPDATE "conversations_conversation"') == statements(
         captured, 'INSERT INTO "conversations_event"'
     )
+    # The tag link (its id cached) is written in that statement too.
+    assert statements(captured, 'INSERT INTO "conversations_conversation_tags"') == statements(
+        captured, 'INSERT INTO "conversations_event"'
+    )
+    # The run, the events marked processed and the log records in one statement.
+    assert statements(captured, 'INSERT INTO "workflows_workflowlog"') == statements(
+        captured, 'INSERT INTO "workflows_workflowrun"'
+    )
     # lock; one read of the catalog stamp, runs, timers, events, ran-before and tags
-    # (run_rows.load_state); round 1: tag link (its id cached); flush: UPDATE, parts and
-    # events in one statement; round 2 reads the events it wrote (no SELECT); the run
-    # INSERT that also marks both rounds' events processed; log COPY; savepoint pair of
-    # the test's transaction. (Before the writes were batched: 25, an UPDATE, a part and
-    # an event per change, a SELECT and an UPDATE per round; before the one read: 14, a
-    # SELECT for each of the six; before the one flush statement: 9, three for the
-    # flush; before the run INSERT marked the events: 7.)
-    assert len(captured) == 6 + 2
+    # (run_rows.load_state); flush: UPDATE, tag link, parts and events in one statement;
+    # round 2 reads the events it wrote (no SELECT); the run INSERT that also marks both
+    # rounds' events processed and writes the log records; savepoint pair of the test's
+    # transaction. (Before the writes were batched: 25, an UPDATE, a part and an event per
+    # change, a SELECT and an UPDATE per round; before the one read: 14, a SELECT for each
+    # of the six; before the one flush statement: 9, three for the flush; before the run
+    # INSERT marked the events: 7; before the tag links joined the flush: 6; before the
+    # log records joined the run INSERT: 5, their COPY.)
+    assert len(captured) == 4 + 2
 
     # What the user sees is as before: each change a part and an event naming it, in order.
     conversation.refresh_from_db()
@@ -211,13 +220,13 @@ def test_a_burst_writes_its_runs_parts_and_events_in_one_insert_each():
     ):
         assert len(statements(captured, statement)) == 1, statement
     # lock; one read of the catalog stamp, runs, timers, events, ran-before and tags;
-    # flush: UPDATE, parts and events in one statement; round 2 reads the notes it wrote
-    # (no SELECT); the runs' INSERT that also marks both rounds' events processed; the
-    # logs; savepoint pair of the test's transaction. (Before: 91, an UPDATE, a part and
-    # an event per note, an INSERT per run, a SELECT and an UPDATE per round; before the
-    # one read: 13; before the one flush statement: 8; before the runs' INSERT marked
-    # the events: 6.)
-    assert len(captured) == 5 + 2
+    # flush: UPDATE, tag link, parts and events in one statement; round 2 reads the notes
+    # it wrote (no SELECT); the runs' INSERT that also marks both rounds' events
+    # processed and writes the log records; savepoint pair of the test's transaction.
+    # (Before: 91, an UPDATE, a part and an event per note, an INSERT per run, a SELECT
+    # and an UPDATE per round; before the one read: 13; before the one flush statement:
+    # 8; before the runs' INSERT marked the events: 6; before it wrote the logs: 5.)
+    assert len(captured) == 4 + 2
 
 
 def test_log_records_are_written_as_given_in_order():
@@ -244,6 +253,50 @@ def test_log_records_are_written_as_given_in_order():
         (None, "started", "plain", {}),
     ]
     assert all(log.created_at == now and log.run_id is None for log in logs)
+
+
+def test_log_records_written_with_their_runs_name_them_and_keep_every_character():
+    """The end of a processing writes its new runs and its records in one statement: each
+    record names its run (new or stored), in the order queued, every character kept."""
+    from django.utils import timezone
+
+    from workflows.models import WorkflowRun
+    from workflows.run_rows import insert_runs
+
+    workflow = make_workflow("Logged")
+    conversation = services.conversation_open(contact=ContactFactory(), body="first")
+    now = timezone.now()
+
+    def new_run():
+        return WorkflowRun(
+            workflow_id=workflow.pk, conversation=conversation, status="completed",
+            started_at=now, depth=0,
+        )  # fmt: skip
+
+    stored = new_run()
+    insert_runs([stored])
+    first, second = new_run(), new_run()
+    odd = "tab\there\nnew line \\ backslash \\N é 🙂 'quote' \"double\" {a,b} NULL"
+    pk = conversation.pk
+    rows = [
+        (pk, workflow.pk, second, None, "started", odd, {"actual": odd}, now),
+        (pk, workflow.pk, stored, None, "completed", "stored", {}, now),
+        (pk, None, None, None, "skipped", "", {"n": [1, None]}, now),
+        (pk, workflow.pk, first, None, "started", "first", {}, now),
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        insert_runs([first, second], logs=rows)
+    assert len(captured) == 1
+
+    logs = list(WorkflowLog.objects.filter(conversation=conversation).order_by("id"))
+    assert [(log.run_id, log.kind, log.message, log.details) for log in logs] == [
+        (second.pk, "started", odd, {"actual": odd}),
+        (stored.pk, "completed", "stored", {}),
+        (None, "skipped", "", {"n": [1, None]}),
+        (first.pk, "started", "first", {}),
+    ]
+    assert first.pk < second.pk  # the runs' ids in the order given
+    assert WorkflowRun.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
 
 
 def test_queries_per_event_are_equal_at_10_and_1000_live_workflows():
