@@ -76,15 +76,19 @@ def test_the_builder_refuses_every_time_on_a_trigger_that_happens_once(admin_cli
     assert not Workflow.objects.exists()
 
 
-def test_a_builder_save_is_audited_with_the_person(admin_client, admin_user, support_team):
+def test_a_builder_publish_is_audited_with_the_person(admin_client, admin_user, support_team):
     workflow = make_workflow("Tagger", steps=[{"type": "add_tag", "tag": "old"}])
     document = {**workflow.document(), "steps": [{"type": "add_tag", "tag": "new"}]}
 
-    response = admin_client.post(
+    saved = admin_client.post(
         reverse("workflows:edit", args=[workflow.pk]), post_data_for(document)
     )
+    # A live workflow's edit is a draft: nothing live changed, nothing to audit yet.
+    assert saved.status_code == 302
+    assert not AuditEntry.objects.exists()
+    published = admin_client.post(reverse("workflows:publish", args=[workflow.pk]))
 
-    assert response.status_code == 302
+    assert published.status_code == 302
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.object_type, entry.action) == (admin_user, "workflow", "changed")
     assert entry.before["steps"] == [{"type": "add_tag", "tag": "old"}]
