@@ -7,7 +7,7 @@ and the engine's one validator decides whether it is valid.
 from django import forms
 
 from workflows import vocabulary
-from workflows.engine import steps
+from workflows.engine import placeholders, steps
 from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
 from workflows.engine.rules import ALL_OPERATORS
 
@@ -84,7 +84,11 @@ def _form_field(spec: steps.Field) -> forms.Field:
         return forms.CharField(max_length=MAX_TYPED_VALUE_LENGTH, **common)
     if spec.lines > 1:
         common["widget"] = forms.Textarea(attrs={"rows": spec.lines})
-    return forms.CharField(max_length=spec.max_length, **common)
+    field = forms.CharField(max_length=spec.max_length, **common)
+    if spec.placeholders:
+        # The menu beside the field (templates/workflows/_steps.html, static/js/builder.js).
+        field.placeholder_menu = placeholders.menu()
+    return field
 
 
 # One form field per field name, over every step type, in the registry's order.
