@@ -317,6 +317,12 @@ PROCESSING_FAILURES_BEFORE_FAILING = env_int("PROCESSING_FAILURES_BEFORE_FAILING
 PROCESSING_RETRY_BASE_SECONDS = env_int("PROCESSING_RETRY_BASE_SECONDS", 5)
 PROCESSING_RETRY_MAX_SECONDS = env_int("PROCESSING_RETRY_MAX_SECONDS", 3600)
 
+# Webhooks and the HTTP request step refuse private, loopback and link-local destinations
+# unless their host (name or address) is listed here (config/outbound.py).
+OUTBOUND_ALLOWED_HOSTS = env_list("OUTBOUND_ALLOWED_HOSTS", [])
+# A failed webhook delivery is tried again after base × 2^(attempt-1) seconds.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+
 # Task names are explicit (`@shared_task(name=...)`), so moving code never strands the
 # messages already queued or this schedule.
 CELERY_BEAT_SCHEDULE = {
