@@ -82,6 +82,12 @@ def _form_field(spec: steps.Field) -> forms.Field:
         return forms.ChoiceField(choices=[("", vocabulary.NEVER), *spec.choices], **common)
     if spec.kind == steps.DATA_VALUE:
         return forms.CharField(max_length=MAX_TYPED_VALUE_LENGTH, **common)
+    if spec.kind in (steps.HEADERS, steps.JSON_BODY, steps.SAVE_MAP):
+        # Typed as JSON; "Enter a valid JSON." beside the field; the validator does the rest.
+        field = forms.JSONField(widget=forms.Textarea(attrs={"rows": spec.lines}), **common)
+        if spec.placeholders:
+            field.placeholder_menu = placeholders.menu()
+        return field
     if spec.lines > 1:
         common["widget"] = forms.Textarea(attrs={"rows": spec.lines})
     field = forms.CharField(max_length=spec.max_length, **common)
@@ -95,7 +101,7 @@ def _form_field(spec: steps.Field) -> forms.Field:
 STEP_FORM_SPECS = {}
 for _kind in steps.STEP_TYPES.values():
     for _spec in _kind.fields:
-        STEP_FORM_SPECS.setdefault(_spec.name, _spec)
+        STEP_FORM_SPECS.setdefault(_spec.form_field_name, _spec)
 
 
 class StepForm(forms.Form):
