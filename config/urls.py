@@ -27,6 +27,7 @@ router.register("sla-policies", conversations_api.SlaPolicyViewSet, basename="sl
 router.register("conversations", conversations_api.ConversationViewSet, basename="conversation")
 router.register("workflows", workflows_api.WorkflowViewSet, basename="workflow")
 router.register("workflow-runs", workflows_api.WorkflowRunViewSet, basename="workflow-run")
+router.register("secrets", workflows_api.SecretViewSet, basename="secret")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
