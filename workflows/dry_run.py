@@ -11,7 +11,7 @@ from workflows.catalog import current_catalog
 from workflows.engine import placeholders, planner
 from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
 from workflows.engine.rules import Group, Rule, _jsonable
-from workflows.engine.steps import RULE_PATHS, step_type
+from workflows.engine.steps import RULE_PATHS, STEPS_PATH, step_type
 from workflows.facts import build_facts
 from workflows.models import Workflow, WorkflowRun
 
@@ -122,7 +122,9 @@ class _Describer:
             if rendered:
                 entry["rendered"] = rendered
             paths = kind.paths if kind is not None else None
-            if paths is not None and paths.kind == RULE_PATHS:
+            if paths is not None and paths.kind == STEPS_PATH:  # on_failure: when it fails
+                entry["paths"] = [self.path(workflow, step.otherwise, f"{here}.{paths.key}")]
+            elif paths is not None and paths.kind == RULE_PATHS:
                 chosen = [n for n, (when, _) in enumerate(step.paths) if when.evaluate(self.facts)]
                 if paths.first_match_only:
                     chosen = chosen[:1]

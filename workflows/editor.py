@@ -406,6 +406,9 @@ class PathsEditor:
         document = document or {}
         self.spec = steps.step_type(kind).paths
         entries = document.get(self.spec.key, [])
+        # A plain list of steps (on_failure) has no entries: its steps are `otherwise`.
+        if self.spec.kind == steps.STEPS_PATH or not isinstance(entries, list):
+            entries = []
         entries = [e for e in entries if isinstance(e, dict)]
         ensure_management(data, prefix)
         self.formset = PathFormSet(

@@ -69,3 +69,40 @@ def test_an_unknown_placeholder_is_refused_beside_its_field(login_as, live_serve
     assert "Unknown placeholder {{contact.nmae}}" in error.inner_text()
     screenshot(page, "builder-placeholder-error")
     assert not Workflow.objects.filter(name="Typo").exists()
+
+
+def test_an_http_step_shows_its_fields_and_on_failure_path_and_saves_unchanged(
+    login_as, live_server, admin_user
+):
+    from tests.workflows.helpers import make_workflow
+
+    steps = [
+        {
+            "type": "http_request",
+            "method": "POST",
+            "url": "https://crm.example/contacts/{{contact.email}}",
+            "headers": {"Authorization": "Bearer {{secret.CRM_TOKEN}}"},
+            "body": {"email": "{{contact.email}}"},
+            "save": {"conversation.custom.plan": "data.plan"},
+            "on_failure": [{"type": "add_tag", "tag": "Lookup failed"}],
+        }
+    ]
+    workflow = make_workflow("Look up", trigger="customer_first_message", steps=steps)
+    page = login_as(admin_user)
+    page.goto(f"{live_server.url}/workflows/{workflow.pk}/edit/")
+
+    step = page.locator("[data-form=s-0]")
+    assert step.locator(":scope > .row > [data-field=url]").is_visible()
+    assert step.locator(":scope > .row > [data-field=json_body]").is_visible()
+    assert not step.locator(
+        ":scope > .row > [data-field=body]"
+    ).is_visible()  # the messages' text body
+    assert "On failure" in step.inner_text()
+    assert page.input_value("[name=s-0-p-else-0-tag]") == "Lookup failed"
+    screenshot(page, "builder-http-step")
+
+    submit(page, "button[value=save]")
+
+    assert "Saved" in page.content(), page.inner_text("main")[-3000:]
+    workflow.refresh_from_db()
+    assert workflow.steps == steps

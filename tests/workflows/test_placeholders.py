@@ -117,3 +117,31 @@ def test_the_customer_receives_the_message_with_the_values_filled_in():
     )
     # Plain text: the pages escape the <b> when they show it (not escaped twice here).
     assert bodies == ["Hi there, about <b>your order</b>", "Plan: Pro"]
+
+
+@pytest.mark.django_db
+def test_the_test_run_shows_the_texts_rendered_for_the_chosen_conversation(admin_client):
+    from django.urls import reverse
+
+    workflow = make_workflow(
+        "Greet",
+        trigger="customer_first_message",
+        steps=[
+            {"type": "send_message", "body": 'Hi {{contact.name | fallback: "there"}} on {{contact.plan}}'},
+            {"type": "http_request", "method": "GET",
+             "url": "https://crm.example/c/{{contact.email}}",
+             "on_failure": [{"type": "add_tag", "tag": "Lookup failed"}]},
+        ],
+    )  # fmt: skip
+    conversation = services.conversation_open(
+        contact=ContactFactory(name="", plan="Pro", email="a+b@example.com"), body="Hello"
+    )
+
+    page = admin_client.get(
+        reverse("workflows:test", args=[workflow.pk]), {"conversation": conversation.pk}
+    )
+
+    text = page.content.decode()
+    assert "Hi there on Pro" in text
+    assert "https://crm.example/c/a%2Bb%40example.com" in text
+    assert "On failure" in text and "Add tag “Lookup failed”" in text
