@@ -142,6 +142,13 @@ def test_the_answer_is_saved_and_the_branch_after_the_step_uses_it(receiver):
     assert any(m.startswith("Calling POST http://127.0.0.1:") for m in messages)
     answered = next(m for m in messages if "answered 200 in " in m)
     assert "saved contact.custom.seats, conversation.custom.plan" in answered
+    # The timeline says it too, with its timing.
+    from inbox.selectors import timeline
+
+    lines = " ".join(
+        f"{item.text} {item.summary} {' '.join(item.steps)}" for item in timeline(conversation)
+    )
+    assert "answered 200 in " in lines and " ms" in lines
     # The secret is in no log line, run or event.
     assert not any("s3cr3t" in m for m in messages)
     assert "s3cr3t" not in json.dumps(list(runs_of(conversation).values("wait")), default=str)
