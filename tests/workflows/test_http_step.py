@@ -235,3 +235,11 @@ def test_a_lost_call_is_sent_again_by_the_wait_timer(receiver, time_machine):
     assert "No answer was recorded in time: the HTTP request is sent again" in log_messages(
         conversation
     )
+
+
+def test_the_call_task_is_acknowledged_only_after_it_ran():
+    """A worker that dies mid-call leaves the message to the broker: sent again."""
+    from config.celery import app as celery_app
+
+    task = celery_app.tasks["workflows.send_http_request"]
+    assert task.acks_late is True
