@@ -108,7 +108,21 @@ def _field_schema(spec: steps.Field) -> dict:
         return {"enum": [value for value, _ in spec.choices]}
     if spec.kind == steps.COLLECTED:
         return {"enum": list(COLLECTABLE_ATTRIBUTES)}
-    return {}  # DATA_VALUE: any JSON value
+    if spec.kind == steps.URL:
+        return {"type": "string", "minLength": 1, "maxLength": 2048}
+    if spec.kind == steps.HEADERS:
+        return {
+            "type": "object",
+            "additionalProperties": {
+                "oneOf": [
+                    {"type": "string"},
+                    {"type": "object", "properties": {"secret": {"type": "string"}}},
+                ]
+            },
+        }
+    if spec.kind == steps.SAVE_MAP:
+        return {"type": "object", "additionalProperties": {"type": "string"}}
+    return {}  # DATA_VALUE, JSON_BODY: any JSON value
 
 
 def _step_schemas() -> dict:
@@ -126,7 +140,9 @@ def _step_schemas() -> dict:
                 fields[spec.name] = _field_schema(spec)
                 if spec.required and (alternative or not rule or spec.name not in rule.fields):
                     required.append(spec.name)
-            if kind.paths is not None:
+            if kind.paths is not None and kind.paths.kind == steps.STEPS_PATH:
+                fields[kind.paths.key] = STEPS  # optional: no steps when it fails
+            elif kind.paths is not None:
                 items = RULE_PATH if kind.paths.kind == steps.RULE_PATHS else None
                 fields[kind.paths.key] = (
                     {"type": "array", "items": items, "minItems": 1} if items else BUTTONS

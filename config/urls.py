@@ -32,6 +32,7 @@ router.register("workflows", workflows_api.WorkflowViewSet, basename="workflow")
 router.register("workflow-runs", workflows_api.WorkflowRunViewSet, basename="workflow-run")
 router.register("audit", api_audit.AuditEntryViewSet, basename="audit-entry")
 router.register("webhooks", webhooks_api.WebhookEndpointViewSet, basename="webhook")
+router.register("secrets", workflows_api.SecretViewSet, basename="secret")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

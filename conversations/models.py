@@ -382,6 +382,8 @@ class EventType(models.TextChoices):
     SLA_MISSED = "sla_missed", "SLA target missed"
     CUSTOMER_UNRESPONSIVE = "customer_unresponsive", "Customer unresponsive"
     TEAMMATE_UNRESPONSIVE = "teammate_unresponsive", "Teammate unresponsive"
+    # The answer to a workflow's HTTP request step (the run it resumes is in the payload).
+    HTTP_RESPONSE = "http_response", "HTTP answer received"
 
 
 class Event(models.Model):

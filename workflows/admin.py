@@ -1,7 +1,10 @@
 import json
+import re
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.html import format_html
 
 from conversations.admin import ReadOnlyAdmin
@@ -12,6 +15,7 @@ from workflows.failures import processing_retry_now
 from workflows.models import (
     DeferredAssignment,
     ProcessingFailure,
+    Secret,
     Workflow,
     WorkflowLog,
     WorkflowRun,
@@ -201,3 +205,53 @@ class ProcessingFailureAdmin(ReadOnlyAdmin):
             "is processed without error.",
             messages.SUCCESS,
         )
+
+
+class SecretForm(forms.ModelForm):
+    """The value is written, never shown again: blank on a change keeps the stored one."""
+
+    value = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        max_length=2000,
+        help_text="Shown never again after saving. Leave blank to keep the stored value.",
+    )
+
+    class Meta:
+        model = Secret
+        fields = ["name", "value"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}", name):
+            raise forms.ValidationError("Letters, digits, _ and - (at most 64).")
+        return name
+
+    def clean_value(self):
+        value = self.cleaned_data.get("value") or ""
+        if not value and self.instance.pk is None:
+            raise forms.ValidationError("Enter the secret's value.")
+        return value
+
+    def save(self, commit=True):
+        secret = super().save(commit=False)
+        if not self.cleaned_data.get("value"):
+            secret.value = Secret.objects.get(pk=secret.pk).value
+        secret.updated_at = timezone.now()
+        if commit:
+            secret.save()
+        return secret
+
+
+@admin.register(Secret)
+class SecretAdmin(admin.ModelAdmin):
+    """Secrets the HTTP request step's headers name ({{secret.NAME}}); values write-only."""
+
+    form = SecretForm
+    list_display = ["name", "created_at", "updated_at"]
+    search_fields = ["name"]
+
+    def has_module_permission(self, request):
+        return bool(
+            getattr(request.user, "is_workspace_admin", False)
+        ) and super().has_module_permission(request)

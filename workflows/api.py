@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status, viewsets
@@ -13,13 +14,13 @@ from config.api_input import (
     StrictFilterSet,
     StrictInputSerializer,
 )
-from conversations.api_auth import IsTeammate, IsTeammateReadOrAdminWrite
+from conversations.api_auth import IsTeammate, IsTeammateReadOrAdminWrite, IsWorkspaceAdmin
 from conversations.models import Conversation
 from workflows import services
 from workflows.audit_trail import audited, audited_reorder
 from workflows.dry_run import workflow_dry_run
 from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
-from workflows.models import Workflow, WorkflowLog, WorkflowRun, WorkflowVersion
+from workflows.models import Secret, Workflow, WorkflowLog, WorkflowRun, WorkflowVersion
 
 LOG_KINDS_OF_SKIPS = [
     WorkflowLog.Kind.SKIPPED,
@@ -322,3 +323,49 @@ class ConversationRunsView(generics.GenericAPIView):
                 "skips": WorkflowLogSerializer(skips, many=True).data,
             }
         )
+
+
+class SecretSerializer(StrictInputSerializer):
+    """A secret the HTTP request step's headers name: its value is written, never read."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.RegexField(
+        r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$",
+        error_messages={"invalid": "Letters, digits, _ and - (at most 64)."},
+    )
+    value = serializers.CharField(write_only=True, max_length=2000, trim_whitespace=False)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def validate_name(self, name):
+        taken = Secret.objects.filter(name=name)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError(f'A secret named "{name}" exists.')
+        return name
+
+    def validate_value(self, value):
+        if not value.strip() or "\n" in value or "\r" in value:
+            raise serializers.ValidationError("One line of text (it goes in a header).")
+        return value
+
+    def create(self, validated_data):
+        return Secret.objects.create(**validated_data)
+
+    def update(self, secret, validated_data):
+        for key, value in validated_data.items():
+            setattr(secret, key, value)
+        secret.updated_at = timezone.now()
+        secret.save()
+        return secret
+
+
+class SecretViewSet(viewsets.ModelViewSet):
+    """/api/secrets/: admins store values HTTP steps name ({{secret.NAME}}); reads give
+    names and dates only."""
+
+    serializer_class = SecretSerializer
+    permission_classes = [IsWorkspaceAdmin]
+    queryset = Secret.objects.all()
+    http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]

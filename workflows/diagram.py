@@ -12,7 +12,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from workflows import vocabulary
-from workflows.engine.steps import step_type
+from workflows.engine.steps import STEPS_PATH, step_type
 
 BOX_WIDTH = 200
 LINE_CHARS = 28  # characters per line of a box's text (at the template's font size)
@@ -115,7 +115,10 @@ class _Builder:
                 continue
             node = self.node("step", vocabulary.step_words(step))
             kind = step_type(step.get("type"))
-            if kind is not None and kind.paths is not None:
+            if kind is not None and kind.paths is not None and kind.paths.kind == STEPS_PATH:
+                header = self.node("otherwise", kind.paths.path_label)  # on_failure
+                node.paths.append((header, self.steps(step.get(kind.paths.key))))
+            elif kind is not None and kind.paths is not None:
                 entries = step.get(kind.paths.key) or []
                 for number, entry in enumerate(entries, start=1):
                     if not isinstance(entry, dict):

@@ -373,13 +373,17 @@ def step_initial(step: dict) -> dict:
     """The step form's initial data: every field the registry knows, as the form shows it."""
     step = step if isinstance(step, dict) else {}
     initial = {"type": step.get("type")}
+    kind = steps.step_type(step.get("type"))
     for name, spec in STEP_FORM_SPECS.items():
+        own = kind.fields_by_name.get(spec.name) if kind is not None else None
+        if own is not None and own.form_field_name != name:
+            continue  # the step's own field of that name is another form field
         if spec.kind == steps.BOOL:
-            initial[name] = bool(step.get(name))
+            initial[name] = bool(step.get(spec.name))
         elif spec.kind == steps.DATA_VALUE:
-            initial[name] = value_to_text(step.get(name))
+            initial[name] = value_to_text(step.get(spec.name))
         else:
-            initial[name] = step.get(name)
+            initial[name] = step.get(spec.name)
     return {key: value for key, value in initial.items() if value is not None}
 
 
@@ -440,7 +444,7 @@ def step_document(form, place, places) -> dict:
         chosen = next((name for name in others if data.get(name)), rule.default)
         fields = [f for f in fields if f.name not in rule.fields or f.name == chosen]
     for spec in fields:
-        value = data.get(spec.name)
+        value = data.get(spec.form_field_name)
         if spec.only_with and spec.only_with[0] not in step:
             continue  # round robin: only beside a team
         if spec.kind == steps.BOOL:
@@ -468,6 +472,9 @@ class PathsEditor:
         document = document or {}
         self.spec = steps.step_type(kind).paths
         entries = document.get(self.spec.key, [])
+        # A plain list of steps (on_failure) has no entries: its steps are `otherwise`.
+        if self.spec.kind == steps.STEPS_PATH or not isinstance(entries, list):
+            entries = []
         entries = [e for e in entries if isinstance(e, dict)]
         ensure_management(data, prefix)
         self.formset = PathFormSet(
@@ -487,7 +494,14 @@ class PathsEditor:
                 f"{form.prefix}-s", data, entry.get("steps", []), choices, depth
             )
         self.otherwise = None
-        if self.spec.has_else:
+        # A step with one plain list of steps (the HTTP step's on_failure) shows it alone.
+        self.single = self.spec.kind == steps.STEPS_PATH
+        if self.single:
+            path = document.get(self.spec.key)
+            self.otherwise = StepsEditor(
+                f"{prefix}-else", data, path if isinstance(path, list) else [], choices, depth
+            )
+        elif self.spec.has_else:
             self.otherwise = StepsEditor(
                 f"{prefix}-else", data, document.get("else", []), choices, depth
             )
@@ -503,6 +517,8 @@ class PathsEditor:
 
     def document(self, place: str, places: dict) -> dict:
         key = self.spec.key
+        if self.single:
+            return {key: self.otherwise.document(f"{place}.{key}", places)}
         entries = []
         for form in (f for f in self.formset.forms if not _deleted(f)):
             entry_place = f"{place}.{key}[{len(entries)}]"
@@ -625,7 +641,18 @@ class WorkflowEditor:
         field = {"": None, "when.match": "match"}.get(rest, rest)
         if best in ("name", "status", "trigger", "frequency"):
             field = best
-        return self.places[best], field
+        form = self.places[best]
+        if field and hasattr(form, "fields") and field not in form.fields:
+            field = _step_form_field(form, field)
+        return form, field
+
+
+def _step_form_field(form, field: str) -> str:
+    """The form field of a step's document key, even for a place inside it
+    ("headers.X-Api-Key" is the headers box; the HTTP step's "body" its JSON body box)."""
+    kind = steps.step_type(getattr(form, "cleaned_data", {}).get("type"))
+    spec = kind.fields_by_name.get(field.split(".")[0]) if kind is not None else None
+    return spec.form_field_name if spec is not None else field
 
 
 # --- fragments and the error summary ---------------------------------------------------
@@ -719,7 +746,8 @@ def error_summary(editor: "WorkflowEditor") -> list[dict]:
                     add_rules(path.when, path_place)
                 add_steps(path.steps, f"{path_place}, ")
             if form.paths.otherwise is not None:
-                add_steps(form.paths.otherwise, f"{place}, {words['else']}, ")
+                label = form.paths.spec.path_label if form.paths.single else words["else"]
+                add_steps(form.paths.otherwise, f"{place}, {label}, ")
 
     add_form(editor.form, words["trigger"])
     add_rules(editor.audience, words["audience"])

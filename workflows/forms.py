@@ -7,7 +7,7 @@ and the engine's one validator decides whether it is valid.
 from django import forms
 
 from workflows import vocabulary
-from workflows.engine import steps
+from workflows.engine import placeholders, steps
 from workflows.engine.definitions import CUSTOM_KEY, FREQUENCIES, STATUSES, TRIGGERS
 from workflows.engine.rules import ALL_OPERATORS, CUSTOM_PREFIXES
 
@@ -107,16 +107,26 @@ def _form_field(spec: steps.Field) -> forms.Field:
         return forms.ChoiceField(choices=[("", vocabulary.NEVER), *spec.choices], **common)
     if spec.kind == steps.DATA_VALUE:
         return forms.CharField(max_length=MAX_TYPED_VALUE_LENGTH, **common)
+    if spec.kind in (steps.HEADERS, steps.JSON_BODY, steps.SAVE_MAP):
+        # Typed as JSON; "Enter a valid JSON." beside the field; the validator does the rest.
+        field = forms.JSONField(widget=forms.Textarea(attrs={"rows": spec.lines}), **common)
+        if spec.placeholders:
+            field.placeholder_menu = placeholders.menu()
+        return field
     if spec.lines > 1:
         common["widget"] = forms.Textarea(attrs={"rows": spec.lines})
-    return forms.CharField(max_length=spec.max_length, **common)
+    field = forms.CharField(max_length=spec.max_length, **common)
+    if spec.placeholders:
+        # The menu beside the field (templates/workflows/_steps.html, static/js/builder.js).
+        field.placeholder_menu = placeholders.menu()
+    return field
 
 
 # One form field per field name, over every step type, in the registry's order.
 STEP_FORM_SPECS = {}
 for _kind in steps.STEP_TYPES.values():
     for _spec in _kind.fields:
-        STEP_FORM_SPECS.setdefault(_spec.name, _spec)
+        STEP_FORM_SPECS.setdefault(_spec.form_field_name, _spec)
 
 
 class StepForm(forms.Form):

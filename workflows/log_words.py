@@ -75,7 +75,29 @@ def resume_words(details: dict) -> str:
         return f"{who} replied before the wait ended"
     if why == "unsnoozed":
         return "The conversation unsnoozed"
+    if why == "http_response":
+        return http_answer_words(details)
     return "The wait ended"
+
+
+def http_answer_words(details: dict) -> str:
+    """'POST https://crm.example/x answered 200 in 35 ms; saved conversation.custom.plan'
+    or '… failed (No answer within 10 s) after 10003 ms: the on-failure steps run'."""
+    call = f"{details.get('method', '')} {details.get('url', '')}".strip() or "The HTTP request"
+    took = details.get("duration_ms")
+    took = f" in {took} ms" if isinstance(took, int) else ""
+    if not details.get("ok"):
+        return (
+            f"{call} failed ({details.get('error') or 'no answer'}){took}: the on-failure steps run"
+        )
+    said = f"{call} answered {details.get('status_code')}{took}"
+    if details.get("saved"):
+        said += "; saved " + ", ".join(details["saved"])
+    if details.get("missing"):
+        said += "; not in the answer: " + ", ".join(details["missing"])
+    if details.get("refused"):
+        said += "; refused: " + "; ".join(f"{k} ({v})" for k, v in details["refused"].items())
+    return said
 
 
 def deferred_words(details: dict) -> str:
@@ -130,6 +152,10 @@ def words(kind: str, details: dict) -> str | None:
             return f"Failed: {details['error']}"
         if kind == "waiting" and details.get("cause") == "answer_refused":
             return f"The answer was refused ({details['error']}); asked again"
+        if kind == "waiting" and details.get("cause") == "http_request":
+            return vocabulary.http_waiting_words(details["method"], details["url"])
+        if kind == "waiting" and details.get("cause") == "http_requeued":
+            return "No answer was recorded in time: the HTTP request is sent again"
         if kind == "deferred_applied" and "outcome" in details:
             return deferred_words(details)
     except (KeyError, TypeError, AttributeError):

@@ -350,3 +350,23 @@ class ProcessingFailure(models.Model):
     @property
     def is_failing(self) -> bool:
         return self.failures >= settings.PROCESSING_FAILURES_BEFORE_FAILING
+
+
+class Secret(models.Model):
+    """A value an HTTP request step's headers name instead of holding it
+    (`{{secret.NAME}}`): set by admins (Django admin, /api/secrets/), never shown or
+    returned after it is saved, never logged; read only by the task that sends the call."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name  # never the value
+
+    def __repr__(self) -> str:
+        return f"<Secret {self.name}>"

@@ -28,9 +28,9 @@ from conversations.dispatch import enqueue_on_commit
 from conversations.models import Conversation, Event
 from webhooks import outbox as webhook_outbox
 from webhooks.events import RUN_ENDED, RUN_STARTED, run_event
-from workflows import log_words, step_actions, timers
+from workflows import http_requests, log_words, step_actions, timers
 from workflows.catalog import catalog_at, current_catalog, workflows_for_run
-from workflows.engine import executor, planner
+from workflows.engine import executor, http_step, planner
 from workflows.engine import timers as timer_rules
 from workflows.engine.executor import RunState
 from workflows.engine.planner import (
@@ -324,12 +324,16 @@ class ConversationProcessor:
             run.waiting_for = outcome.waiting_for
             # Events up to this one came before the wait: none of them may end it.
             run.wait = {**outcome.wait, "after_event": self.latest_event_id()}
+            if outcome.waiting_for == http_step.WAITING_FOR:
+                run.wait["call"] = http_requests.new_call_id()  # its answer names it
             # The wait's due time is its timer's; the run shows it (API: resume_at).
             run.resume_at = outcome.resume_at
             self.save_run(run, ["status", "cursor", "waiting_for", "wait", "resume_at"])
             if outcome.resume_at is not None:
                 self.flush_runs()  # its timer names it
                 self.add_timer(timer_rules.wait_timer(run.pk, outcome.resume_at))
+            if outcome.waiting_for == http_step.WAITING_FOR:
+                http_requests.send_on_commit(run)
         elif outcome.status == executor.COMPLETED:
             self.end_run(run, Status.COMPLETED, {})
         else:
@@ -420,6 +424,8 @@ class ConversationProcessor:
                 return
         if resume.cursor is not None:
             run.cursor = resume.cursor
+        if resume.saves:
+            self.store_saves(run, workflow, resume)
         run.status = Status.RUNNING
         run.waiting_for = ""
         run.resume_at = None
@@ -461,6 +467,48 @@ class ConversationProcessor:
         self._facts = None
         return True
 
+    def store_saves(self, run: WorkflowRun, workflow, resume: Resume) -> None:
+        """An HTTP step's answer, into conversation data and contact custom attributes
+        through the services (so rules and triggers after it see them); a value they
+        refuse is left out, and the resumed record says which."""
+        acting = self.acting(workflow) if workflow else Actor.system()
+        refused = {}
+        previous, self.current_run = self.current_run, run
+        try:
+            for target, value in resume.saves.items():
+                owner, key = http_step.SAVE_TARGET.match(target).groups()
+                try:
+                    if owner == "conversation":
+                        services.conversation_set_data(
+                            conversation=self.conversation, key=key, value=value, acting=acting
+                        )
+                    else:
+                        services.conversation_update_contact(
+                            conversation=self.conversation,
+                            attribute=f"custom.{key}",
+                            value=http_step.as_contact_text(value),
+                            acting=acting,
+                        )
+                except ValidationError as error:
+                    refused[target] = " ".join(error.messages)
+        finally:
+            self.current_run = previous
+        if refused:
+            resume.why["refused"] = refused
+        self.changes += 1
+        self._facts = None
+
+    def requeue_http_request(self, run: WorkflowRun) -> None:
+        """The answer of a run's HTTP call was not recorded in time: its task was lost
+        (or is very late). Send it again — at least once: the other system may get the
+        request twice — and wait again."""
+        workflow = self.catalog.by_id.get(run.workflow_id)
+        run.resume_at = self.now + executor.HTTP_REQUEUE_AFTER
+        self.save_run(run, ["resume_at"])
+        self.add_timer(timer_rules.wait_timer(run.pk, run.resume_at))
+        self.record(run, workflow, Kind.WAITING, {"cause": "http_requeued"})
+        http_requests.send_on_commit(run)
+
     # --- timers: waits, snoozes, silences, SLA targets (workflows/timers.py) --------------
 
     def add_timer(self, spec) -> None:
@@ -491,6 +539,8 @@ class ConversationProcessor:
                 case timer_rules.ResumeRun(run_id=run_id):
                     run = next(r for r in self.runs if r.pk == run_id)
                     self.resume(run, planner.wait_ended(self.view(run)))
+                case timer_rules.RequeueHttpRequest(run_id=run_id):
+                    self.requeue_http_request(next(r for r in self.runs if r.pk == run_id))
                 case timer_rules.WakeConversation():
                     services.conversation_wake_if_due(conversation=self.conversation)
                 case timer_rules.RecordSlaMiss(target=target):

@@ -6,7 +6,7 @@ sentence ("Apply SLA “Standard”") and each path ("Entry 2: Tags contains VIP
 """
 
 from workflows import vocabulary
-from workflows.engine.steps import step_type
+from workflows.engine.steps import STEPS_PATH, step_type
 
 
 def rules_words(group) -> str:
@@ -39,6 +39,10 @@ def _steps(steps, depth, lines):
         lines.append(f"{pad}{number}. {step_words(step)}")
         kind = step_type(step.get("type"))
         if kind is None or kind.paths is None:
+            continue
+        if kind.paths.kind == STEPS_PATH:  # one list of steps: "On failure"
+            lines.append(f"{pad}   {kind.paths.path_label}")
+            _steps(step.get(kind.paths.key) or [], depth + 2, lines)
             continue
         for index, entry in enumerate(step.get(kind.paths.key) or [], start=1):
             if not isinstance(entry, dict):

@@ -15,7 +15,7 @@ from workflows.engine.definitions import (
     compile_definition,
 )
 from workflows.engine.errors import DefinitionError
-from workflows.engine.steps import path_keys, step_type
+from workflows.engine.steps import path_keys, plain_path_keys, step_type
 from workflows.models import Workflow, WorkflowVersion
 
 REORDER_NOT_A_PERMUTATION = "List every workflow of the trigger exactly once."
@@ -51,9 +51,9 @@ def _all_steps(steps):
         if not isinstance(step, dict):
             continue
         yield step
-        for key in path_keys():  # the registry's: branches, rules, buttons, else
+        for key in path_keys():  # the registry's: branches, rules, buttons, else, on_failure
             path = step.get(key)
-            if key == "else":
+            if key in plain_path_keys():
                 yield from _all_steps(path)
                 continue
             for entry in path if isinstance(path, list) else []:

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.celery import TASK_RETRY_POLICY
+from workflows.http_requests import send_http_request_task  # noqa: F401  (registers it)
 
 # Conversations re-dispatched per sweep run; a full batch re-enqueues the sweep at once.
 REDISPATCH_BATCH_SIZE = 500

@@ -215,6 +215,7 @@ class EditorView(View):
             "fragment_url": reverse("workflows:fragment"),
             "error_summary": error_summary(editor) if status != 200 else [],
             "summary_title": vocabulary.ERROR_SUMMARY_TITLE,
+            "placeholder_menu_label": vocabulary.PLACEHOLDER_MENU,
         }
 
     def post(self, request, pk=None):
@@ -363,6 +364,7 @@ class FragmentView(AdminRequiredMixin, View):
             "step_types": STEP_TYPES,
             "fragment_url": reverse("workflows:fragment"),
             "nested": prefix != "s",
+            "placeholder_menu_label": vocabulary.PLACEHOLDER_MENU,
         }
         response = render(request, template, context)
         response["X-Builder-Focus"] = focus_after(action, data)

@@ -147,6 +147,8 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
     rows = []
     for number, step in enumerate(steps, start=1):
         row = {"depth": depth, "number": number, "type": step["type"], "would": step["would"]}
+        if step.get("rendered"):
+            row["rendered"] = list(step["rendered"].values())
         rows.append(row)
         paths = step.get("paths", [])
         if step["type"] == "branches":
@@ -176,6 +178,10 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
                 label = f"{path_label(step)} {vocabulary.quoted(button['label'])}"
                 rows.append(path_row(depth + 1, label, chosen=False))
                 rows.extend(step_rows(button["steps"], depth + 2))
+        elif step["type"] == "http_request":
+            for path in paths:  # on_failure: runs only if the call fails
+                rows.append(path_row(depth + 1, path_label(step), chosen=False))
+                rows.extend(step_rows(path, depth + 2))
         elif step["type"] == "run_workflow":
             if paths:
                 for path in paths:
@@ -227,6 +233,7 @@ class WorkflowTestRunView(TeammateRequiredMixin, TemplateView):
                 ),
                 rule_rows=rows,
                 step_rows=step_rows(result["steps"]),
+                rendered_label=vocabulary.PLACEHOLDER_RENDERED,
             )
         return context
 

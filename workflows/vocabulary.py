@@ -344,9 +344,28 @@ STEP_LABELS = {
     "reply_buttons": "Reply buttons",
     "collect_data": "Collect data",
     "handover": "Hand over to the inbox",
+    "http_request": "HTTP request",
 }
 # What one path of a step is called: "Branch 1", "Entry 2", "Button “Yes”".
-PATH_LABELS = {"branches": "Branch", "apply_rules": "Rule entry", "reply_buttons": "Button"}
+# The placeholders the builder's menu offers (workflows/engine/placeholders.py reads them).
+PLACEHOLDER_WORDS = {
+    "contact.name": "Contact name",
+    "contact.email": "Contact email",
+    "contact.plan": "Contact plan",
+    "contact.custom.KEY": "Contact custom attribute (replace KEY)",
+    "company.name": "Company name",
+    "conversation.id": "Conversation number",
+    "conversation.custom.KEY": "Conversation data (replace KEY)",
+}
+PLACEHOLDER_MENU = "Insert a placeholder"
+PLACEHOLDER_RENDERED = "Rendered for this conversation"
+
+PATH_LABELS = {
+    "branches": "Branch",
+    "apply_rules": "Rule entry",
+    "reply_buttons": "Button",
+    "http_request": "On failure",
+}
 OTHERWISE = "Otherwise"
 QUOTE_CHARS = 60
 
@@ -416,6 +435,7 @@ _STEP_SENTENCES = {
         f"Ask for {collected_words(s.get('attribute'))}: {quoted(s.get('body', ''))}"
     ),
     "handover": _handover,
+    "http_request": lambda s: f"Call {s.get('method', '')} {s.get('url', '')}".strip(),
 }
 
 
@@ -444,6 +464,8 @@ def path_words(step_type, number: int, entry=None) -> str:
     entry = entry if isinstance(entry, dict) else {}
     if step_type == "reply_buttons":
         return f"{label} {quoted(entry.get('label', ''))}"
+    if step_type == "http_request":
+        return label
     return f"{label} {number}: {group_words(entry.get('when'), nested=True)}"
 
 
@@ -485,6 +507,10 @@ def entries_chosen_words(numbers) -> str:
 
 
 # --- what a run's log says as it goes (the executor and the step actions) -------------------
+
+
+def http_waiting_words(method: str, url: str) -> str:
+    return f"Calling {method} {url}: waiting for the answer"
 
 
 def branch_matched_words(number: int) -> str:

@@ -89,6 +89,23 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
+  // A placeholder menu inserts its placeholder at the cursor of the field it sits beside
+  // (the field keeps its selection while the menu has the focus), then gives the focus
+  // back after the inserted text.
+  form.addEventListener("click", (event) => {
+    const choice = event.target.closest("[data-placeholder-menu] [data-insert]");
+    if (!choice) return;
+    const menu = choice.closest("[data-placeholder-menu]");
+    const field = menu.parentElement.querySelector("textarea, input[type=text], input:not([type])");
+    if (!field) return;
+    const start = field.selectionStart ?? field.value.length;
+    const end = field.selectionEnd ?? start;
+    field.setRangeText(choice.dataset.insert, start, end, "end");
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    menu.open = false;
+    field.focus();
+  });
+
   // Enter in a one-line field would post the whole form (a page load): it does nothing
   // here; the "Update form" button is for browsers without JavaScript.
   form.addEventListener("keydown", (event) => {

@@ -238,12 +238,17 @@ class TestTaskNames:
             "workflows.consume_ready_conversations",
             "workflows.redispatch_unprocessed_events",
             "workflows.fire_due_timers",
+            "workflows.send_http_request",
         }
         scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
         assert scheduled <= ours
 
     def test_every_task_retries_a_database_outage_a_bounded_number_of_times(self):
-        for name in ("workflows.process_conversation_events", "workflows.fire_due_timers"):
+        for name in (
+            "workflows.process_conversation_events",
+            "workflows.fire_due_timers",
+            "workflows.send_http_request",
+        ):
             task = celery_app.tasks[name]
             assert OperationalError in task.autoretry_for
             assert task.max_retries == 3

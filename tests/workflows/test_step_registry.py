@@ -37,6 +37,10 @@ EXAMPLE_VALUES = {
     steps.DATA_KEY: "topic",
     steps.DATA_VALUE: "billing",
     steps.COLLECTED: "email",
+    steps.URL: "https://crm.example/contacts/{{contact.email}}",
+    steps.HEADERS: {"Authorization": "Bearer {{secret.CRM_TOKEN}}"},
+    steps.JSON_BODY: {"email": "{{contact.email}}"},
+    steps.SAVE_MAP: {"conversation.custom.plan": "data.plan"},
 }
 NAMES = {"teammates": "ben", "teams": "Support", "slas": "Gold"}
 
@@ -64,7 +68,7 @@ def example(kind: steps.StepType) -> dict:
             if kind.paths.kind == steps.BUTTONS
             else {"when": {"match": "all", "rules": []}, "steps": [{"type": "close"}]}
         )
-        step[kind.paths.key] = [entry]
+        step[kind.paths.key] = [entry["steps"][0] if kind.paths.kind == steps.STEPS_PATH else entry]
         if kind.paths.has_else:
             step["else"] = []
     return step
@@ -101,7 +105,7 @@ class TestEveryStepType:
     def test_it_has_a_builder_label_and_form_fields(self, kind):
         assert (kind.name, kind.builder_label) in STEP_TYPES
         assert kind.label and kind.label[0].isupper()
-        assert STEP_FIELDS[kind.name] == [spec.name for spec in kind.fields]
+        assert STEP_FIELDS[kind.name] == [spec.form_field_name for spec in kind.fields]
         assert set(STEP_FIELDS[kind.name]) <= set(StepForm().fields)
 
     def test_it_has_an_action_or_is_carried_out_by_the_executor(self, kind):
@@ -265,7 +269,12 @@ class TestPagesUseTheVocabulary:
 
         body = editor.content.decode()
         assert "<strong>Rule entry 1</strong>" in body and "+ Add rule entry" in body
-        assert editor.context["path_step_types"] == ["apply_rules", "branches", "reply_buttons"]
+        assert editor.context["path_step_types"] == [
+            "apply_rules",
+            "branches",
+            "http_request",
+            "reply_buttons",
+        ]
 
 
 @pytest.mark.django_db

@@ -34,7 +34,8 @@ CODES = re.compile(
 
 
 class VisibleText(HTMLParser):
-    SKIPPED = {"script", "style", "template"}
+    # <code> shows syntax to type as it is (the placeholder menu's {{contact.name}}).
+    SKIPPED = {"script", "style", "template", "code"}
 
     def __init__(self):
         super().__init__()

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from conversations import validation
 from conversations.durations import DURATION_FORMAT_MESSAGE, parse_duration
+from workflows.engine import http_step, placeholders
 from workflows.engine.errors import DefinitionError, ErrorCollector
 from workflows.engine.rules import MATCH_EVERYTHING, Group, compile_group
 
@@ -23,6 +24,8 @@ from workflows.engine.steps import (  # noqa: F401
     DATA_KEY,
     DATA_VALUE,
     DURATION,
+    HEADERS,
+    JSON_BODY,
     MAX_BODY_LENGTH,
     MAX_BUTTON_LABEL_LENGTH,
     MAX_BUTTONS,
@@ -34,8 +37,11 @@ from workflows.engine.steps import (  # noqa: F401
     NAME,
     REPLY_KINDS,
     RULE_PATHS,
+    SAVE_MAP,
     STEP_TYPES,
+    STEPS_PATH,
     TEXT,
+    URL,
     WORKFLOW,
     Field,
     StepType,
@@ -368,6 +374,10 @@ class _Context:
             DATA_KEY: self._data_key_field,
             DATA_VALUE: self._data_value_field,
             COLLECTED: self._collected_field,
+            URL: self._url_field,
+            HEADERS: self._headers_field,
+            JSON_BODY: self._json_body_field,
+            SAVE_MAP: self._save_map_field,
         }[spec.kind]
         return check(spec, doc, place)
 
@@ -390,7 +400,15 @@ class _Context:
 
     def _text_field(self, spec, doc, place):
         limit = spec.max_length or MAX_BODY_LENGTH
-        return self.text(doc, spec.name, place, limit=limit, required=spec.required)
+        text = self.text(doc, spec.name, place, limit=limit, required=spec.required)
+        if text is not None and spec.placeholders:
+            self.placeholders(text, f"{place}.{spec.name}")
+        return text
+
+    def placeholders(self, text: str, place: str) -> None:
+        """Unknown or unreadable placeholders are refused (engine/placeholders.py)."""
+        for problem in placeholders.problems(text):
+            self.errors.add(place, problem)
 
     def _name_field(self, spec, doc, place):
         known = getattr(self.refs, spec.refers_to)
@@ -477,10 +495,48 @@ class _Context:
             )
         return attribute
 
+    def _url_field(self, spec, doc, place):
+        url = doc.get(spec.name)
+        for problem in http_step.url_problems(url):
+            self.errors.add(f"{place}.{spec.name}", problem)
+        return url.strip() if isinstance(url, str) else url
+
+    def _headers_field(self, spec, doc, place):
+        headers = doc.get(spec.name)
+        if headers is None and not spec.required:
+            return {}
+        if not isinstance(headers, dict):
+            self.errors.add(f"{place}.{spec.name}", 'An object: {"Header-Name": "value"}.')
+            return {}
+        if len(headers) > http_step.MAX_HEADERS:
+            self.errors.add(f"{place}.{spec.name}", f"At most {http_step.MAX_HEADERS} headers.")
+        for name, value in headers.items():
+            for problem in http_step.header_problems(name, value):
+                self.errors.add(f"{place}.{spec.name}.{name}", problem)
+        return headers
+
+    def _json_body_field(self, spec, doc, place):
+        body = doc.get(spec.name)
+        # json_problems bounded it already (the whole document); placeholders in strings.
+        for where, text in placeholders.json_strings(body, f"{place}.{spec.name}"):
+            self.placeholders(text, where)
+        return body
+
+    def _save_map_field(self, spec, doc, place):
+        save = doc.get(spec.name)
+        if save is None and not spec.required:
+            return {}
+        for key, problems in http_step.save_problems(save).items():
+            for problem in problems:
+                self.errors.add(f"{place}.{spec.name}" + (f".{key}" if key else ""), problem)
+        return save if isinstance(save, dict) else {}
+
     # --- nested paths, one check per path kind ------------------------------------------
 
     def paths(self, kind: StepType, doc: dict, place: str) -> tuple[tuple, tuple]:
         key = kind.paths.key
+        if kind.paths.kind == STEPS_PATH:  # one list of steps, kept as the step's else
+            return (), self.nested_path(doc.get(key) or [], f"{place}.{key}")
         if kind.paths.kind == RULE_PATHS:
             paths = self._rule_paths(doc.get(key), f"{place}.{key}")
         else:

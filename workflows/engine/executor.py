@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from workflows import vocabulary
+from workflows.engine import http_step
 from workflows.engine.definitions import Step, steps_at
 from workflows.engine.planner import find_reusable
 
@@ -17,6 +18,9 @@ from workflows.engine.planner import find_reusable
 MAX_STEPS_PER_ADVANCE = 500
 
 COMPLETED, WAITING, FAILED = "completed", "waiting", "failed"
+# An HTTP step whose answer is not recorded by then is sent again (its task was lost):
+# well past the call's own 10 s time-out and a busy queue.
+HTTP_REQUEUE_AFTER = timedelta(minutes=2)
 
 
 class StepFailed(Exception):
@@ -168,6 +172,24 @@ def _run_step(run, workflows, workflow, step: Step, current, index, port) -> Out
         )
         return Outcome(
             WAITING, waiting_for="timer", wait={"until_reply": until_reply}, resume_at=resume_at
+        )
+    if kind == "http_request":
+        # The run waits; the call is made outside the conversation's lock and its answer
+        # resumes the run (workflows/http_requests.py). `resume_at`: when a lost call is
+        # sent again.
+        request = http_step.request_for(step.args, port.facts())
+        port.log(
+            run,
+            workflow,
+            "waiting",
+            vocabulary.http_waiting_words(request["method"], request["url"]),
+            {"cause": "http_request", "method": request["method"], "url": request["url"]},
+        )
+        return Outcome(
+            WAITING,
+            waiting_for=http_step.WAITING_FOR,
+            wait={"workflow": current["workflow"], "path": here, "request": request},
+            resume_at=port.now + HTTP_REQUEUE_AFTER,
         )
     if kind == "assign" and not run.is_customer_facing and port.bot_busy():
         port.log(run, workflow, "deferred", port.defer_assignment(run, workflow, step))

@@ -32,6 +32,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from workflows.engine import http_step
 from workflows.engine.rules import UNARY, Failure, Group, Rule, _jsonable, _show
 from workflows.engine.timers import TimerSpec, timers_for_event
 
@@ -207,6 +208,9 @@ class Resume:
     answer: str | None = None
     attribute: str | None = None
     check_audience: bool = False
+    # An HTTP step's answer: {"conversation.custom.KEY" | "contact.custom.KEY": value}
+    # stored first (engine/http_step.py).
+    saves: dict | None = field(default=None, hash=False, compare=False)
 
     log_kind = RESUMED
 
@@ -478,6 +482,8 @@ def resumes_for_event(runs, event: EventInfo) -> list[Resume]:
 
 def resume_for(run: RunView, event: EventInfo) -> Resume | None:
     waiting_for = run.waiting_for
+    if event.type == http_step.RESPONSE_EVENT:
+        return http_resume(run, event)
     after_wait = run.is_customer_facing and waiting_for in ("timer", "unsnooze")
     if event.type == "customer_message" and event.actor_type == CONTACT:
         body = event.payload.get("body", "")
@@ -508,6 +514,28 @@ def resume_for(run: RunView, event: EventInfo) -> Resume | None:
     if waiting_for == "unsnooze" and unsnoozed:
         return Resume(run.id, {"why": "unsnoozed"}, check_audience=after_wait)
     return None
+
+
+def http_resume(run: RunView, event: EventInfo) -> Resume | None:
+    """The answer to the HTTP call this run waits for (the same call: a duplicate answer
+    of a call sent twice finds the run gone on): a 2xx answer saves its values and the
+    run carries on; anything else runs the step's on_failure path."""
+    payload = event.payload
+    if (
+        run.waiting_for != http_step.WAITING_FOR
+        or payload.get("run") != run.id
+        or payload.get("call") != run.wait.get("call")
+    ):
+        return None
+    why = http_step.resume_why({**payload, **_request_words(run.wait)})
+    if payload.get("ok"):
+        return Resume(run.id, why, saves=dict(payload.get("values") or {}))
+    return Resume(run.id, why, cursor=http_step.failure_cursor(run.cursor, run.wait))
+
+
+def _request_words(wait: dict) -> dict:
+    request = wait.get("request") or {}
+    return {"method": request.get("method", ""), "url": request.get("url", "")}
 
 
 def wait_ended(run: RunView) -> Resume:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from workflows import vocabulary
+from workflows.engine import http_step, placeholders
 from workflows.vocabulary import PATH_LABELS, REPLY_KIND_WORDS, STEP_LABELS
 
 MAX_NAME_LENGTH = 200
@@ -44,10 +45,15 @@ CHOICE = "choice"  # one of `choices`
 DATA_KEY = "data_key"  # a conversation data key
 DATA_VALUE = "data_value"  # any JSON value the conversation can hold
 COLLECTED = "collected"  # email, name, plan or custom.<key>: what a customer is asked for
+URL = "url"  # an http(s) URL, placeholders in its path and query (engine/http_step.py)
+HEADERS = "headers"  # {name: text or {"secret": NAME}}; credentials only as secrets
+JSON_BODY = "json_body"  # any JSON value; placeholders in its strings
+SAVE_MAP = "save_map"  # {"conversation.custom.KEY" | "contact.custom.KEY": "path.in.answer"}
 
 # Path kinds: branch and apply-rules entries ({"when", "steps"}), or buttons ({"label", "steps"}).
 RULE_PATHS = "rule_paths"
 BUTTONS = "buttons"
+STEPS_PATH = "steps_path"  # one plain list of steps (the HTTP step's on_failure)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,16 @@ class Field:
     choices: tuple = ()  # CHOICE: (value, words) pairs
     lines: int = 1  # TEXT: rows of the builder's text box
     only_with: tuple = ()  # BOOL: (field, message): may be true only beside that field
+    # TEXT: may hold placeholders ({{contact.name}}), rendered and escaped for this place
+    # (engine/placeholders.py: TEXT, URL, JSON); "" for none.
+    placeholders: str = ""
+    # The builder's form field when another step type's field has this name with another
+    # kind (the HTTP step's JSON body beside the messages' text body); "" for `name`.
+    form_name: str = ""
+
+    @property
+    def form_field_name(self) -> str:
+        return self.form_name or self.name
 
 
 @dataclass(frozen=True)
@@ -112,7 +128,7 @@ class StepType:
 
     @property
     def form_fields(self) -> list[str]:
-        return [f.name for f in self.fields]
+        return [f.form_field_name for f in self.fields]
 
     @property
     def builder_label(self) -> str:
@@ -141,7 +157,8 @@ def step_type(name) -> StepType | None:
 
 
 def path_keys() -> tuple:
-    """Every document key that holds nested paths (branches, rules, buttons, else)."""
+    """Every document key that holds nested paths (branches, rules, buttons, else,
+    on_failure)."""
     keys = []
     for kind in STEP_TYPES.values():
         if kind.paths is not None:
@@ -149,10 +166,20 @@ def path_keys() -> tuple:
     return tuple(dict.fromkeys(keys))
 
 
+def plain_path_keys() -> tuple:
+    """The keys among `path_keys` that hold a list of steps itself (not entries)."""
+    keys = ["else"] + [
+        kind.paths.key
+        for kind in STEP_TYPES.values()
+        if kind.paths is not None and kind.paths.kind == STEPS_PATH
+    ]
+    return tuple(dict.fromkeys(keys))
+
+
 # --- shared fields ------------------------------------------------------------------------
 
 TAG = Field("tag", TEXT, max_length=MAX_TAG_LENGTH)
-BODY = Field("body", TEXT, max_length=MAX_BODY_LENGTH, lines=2)
+BODY = Field("body", TEXT, max_length=MAX_BODY_LENGTH, lines=2, placeholders=placeholders.TEXT)
 TEAMMATE = Field("teammate", NAME, refers_to="teammates", what="teammate")
 TEAM = Field("team", NAME, refers_to="teams", what="team")
 DURATION_HELP = '"45s", "30m", "2h", "1d"'
@@ -317,5 +344,57 @@ register(
         one_of=OneOf(
             ("team", "teammate"), "Hand over to a team or a teammate, not both.", exactly=False
         ),
+    )
+)
+register(
+    StepType(
+        "http_request",
+        STEP_LABELS["http_request"],
+        # The executor makes the run wait; a Celery task makes the call outside the
+        # conversation's lock (workflows/http_requests.py); the answer resumes the run.
+        flow=True,
+        fields=(
+            Field(
+                "method",
+                CHOICE,
+                label="Method",
+                choices=tuple((method, method) for method in http_step.METHODS),
+            ),
+            Field(
+                "url",
+                URL,
+                label="URL",
+                max_length=2048,
+                help="https://… — placeholders in the path or query",
+                placeholders=placeholders.URL,
+            ),
+            Field(
+                "headers",
+                HEADERS,
+                required=False,
+                label="Headers (JSON)",
+                help='{"Authorization": "Bearer {{secret.NAME}}"}',
+                lines=2,
+            ),
+            Field(
+                "body",
+                JSON_BODY,
+                form_name="json_body",
+                required=False,
+                label="Body (JSON)",
+                help="Placeholders in its strings",
+                lines=3,
+                placeholders=placeholders.TEXT,
+            ),
+            Field(
+                "save",
+                SAVE_MAP,
+                required=False,
+                label="Save from the answer (JSON)",
+                help='{"conversation.custom.plan": "data.plan"}',
+                lines=2,
+            ),
+        ),
+        paths=Paths("on_failure", STEPS_PATH, PATH_LABELS["http_request"]),
     )
 )

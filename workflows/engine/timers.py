@@ -55,6 +55,13 @@ class ResumeRun:
 
 
 @dataclass(frozen=True)
+class RequeueHttpRequest:
+    """An HTTP step's answer is overdue (its task was lost): send the call again."""
+
+    run_id: int
+
+
+@dataclass(frozen=True)
 class WakeConversation:
     """The snooze is over: reopen the conversation (an `unsnoozed` event)."""
 
@@ -71,7 +78,7 @@ class RecordSilence:
     since: datetime
 
 
-Effect = ResumeRun | WakeConversation | RecordSlaMiss | RecordSilence
+Effect = ResumeRun | RequeueHttpRequest | WakeConversation | RecordSlaMiss | RecordSilence
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,8 @@ def effect_of(timer, *, clock: Clock, runs: Iterable[WaitingRun], now: datetime)
                 # The same wait still: not resumed early by a reply, not a later wait.
                 if run.waiting_for == "timer" and run.resume_at == timer.due_at:
                     return ResumeRun(run_id)
+                if run.waiting_for == "http_request" and run.resume_at == timer.due_at:
+                    return RequeueHttpRequest(run_id)
                 return None
         return None  # the run ended
     if kind == SNOOZE:
