@@ -317,6 +317,11 @@ PROCESSING_FAILURES_BEFORE_FAILING = env_int("PROCESSING_FAILURES_BEFORE_FAILING
 PROCESSING_RETRY_BASE_SECONDS = env_int("PROCESSING_RETRY_BASE_SECONDS", 5)
 PROCESSING_RETRY_MAX_SECONDS = env_int("PROCESSING_RETRY_MAX_SECONDS", 3600)
 
+# Replay (workflows/replay.py): the facts of processed events are kept this many days;
+# a replay over more events than REPLAY_SYNC_EVENTS runs as a Celery task.
+REPLAY_RETENTION_DAYS = env_int("REPLAY_RETENTION_DAYS", 30)
+REPLAY_SYNC_EVENTS = env_int("REPLAY_SYNC_EVENTS", 10_000)
+
 # Task names are explicit (`@shared_task(name=...)`), so moving code never strands the
 # messages already queued or this schedule.
 CELERY_BEAT_SCHEDULE = {
@@ -328,6 +333,10 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {
         "task": "workflows.fire_due_timers",
         "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    "delete-old-replay-snapshots": {
+        "task": "workflows.delete_old_replay_snapshots",
+        "schedule": 3600,
     },
 }
 

@@ -28,7 +28,7 @@ from conversations.dispatch import enqueue_on_commit
 from conversations.models import Conversation, Event
 from workflows import log_words, step_actions, timers
 from workflows.catalog import catalog_at, current_catalog
-from workflows.engine import executor, planner
+from workflows.engine import executor, planner, snapshot
 from workflows.engine import timers as timer_rules
 from workflows.engine.executor import RunState
 from workflows.engine.planner import (
@@ -96,6 +96,8 @@ class ConversationProcessor:
         self.new_timers: list[Timer] = []
         # Runs started and not written yet: inserted together by `flush_runs`.
         self.new_runs: list[WorkflowRun] = []
+        # Replay's snapshots of the events handled (keep_snapshot), written by `run`.
+        self.snapshots: list[tuple] = []
         self._facts = None
         self._clock = None
         self.event = None
@@ -128,7 +130,10 @@ class ConversationProcessor:
                 # One statement: the runs, the handled events marked processed, the timers.
                 written = timers.take(self)
                 runs, self.new_runs = self.new_runs, []
-                insert_runs(runs, processed=(handled, self.now), timers=written)
+                snapshots, self.snapshots = self.snapshots, []
+                insert_runs(
+                    runs, processed=(handled, self.now), timers=written, snapshots=snapshots
+                )
                 timers.send_after_commit(self, written)
             finally:
                 self.batch = None
@@ -197,7 +202,25 @@ class ConversationProcessor:
         if "body" in event.payload:
             self.message = (event.payload["body"], event.actor_type)
         self._facts = None
-        self.apply(planner.plan(self.state(info), info, self.catalog, self.now))
+        state = self.state(info)
+        self.keep_snapshot(info, state)
+        self.apply(planner.plan(state, info, self.catalog, self.now))
+
+    def keep_snapshot(self, info: EventInfo, state: ConversationState) -> None:
+        """Replay's record of what the rules read for an event that fires a trigger
+        (workflows/engine/snapshot.py): written with the events marked processed."""
+        triggers = planner.triggers_for(info)
+        if triggers:
+            active = planner.active_customer_facing(state.runs)
+            self.snapshots.append(
+                (
+                    info.id,
+                    "," + ",".join(triggers) + ",",
+                    snapshot.snapshot(state.facts),
+                    active.workflow_id if active is not None else None,
+                    info.created_at,
+                )
+            )
 
     def state(self, info: EventInfo) -> ConversationState:
         """What the planner needs; the history is read only when a workflow could start."""

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db import models, transaction
 
 from conversations.models import Conversation, Event, Tag
-from workflows.models import CatalogVersion, Timer, WorkflowLog, WorkflowRun
+from workflows.models import CatalogVersion, ReplaySnapshot, Timer, WorkflowLog, WorkflowRun
 
 LOG_COLUMNS = (
     "conversation_id",
@@ -43,6 +43,17 @@ RUN_COLUMNS = {
 JSON_RUN_COLUMNS = {"cursor", "wait"}
 
 
+# Replay's snapshots (event_id, triggers, facts, active_customer_facing,
+# created_at), written with the events marked processed: no statement of their own.
+SNAPSHOT_COLUMNS = {
+    "event_id": "bigint",
+    "triggers": "varchar",
+    "facts": "jsonb",
+    "active_customer_facing": "bigint",
+    "created_at": "timestamptz",
+}
+
+
 TIMER_COLUMNS = {
     "kind": "varchar",
     "key": "varchar",
@@ -58,6 +69,7 @@ def insert_runs(
     *,
     processed: tuple[list[int], datetime] | None = None,
     timers: list[Timer] = (),
+    snapshots: list[tuple] = (),
 ) -> None:
     """Insert new runs in one statement, in order, and give each its id: plain SQL on
     PostgreSQL (INSERT … VALUES … RETURNING id, cheaper in Python than the ORM's bulk
@@ -72,6 +84,11 @@ def insert_runs(
             Event.objects.filter(pk__in=processed[0]).update(processed_at=processed[1])
         if timers:
             Timer.objects.bulk_create(timers, ignore_conflicts=True)
+        if snapshots:
+            rows = [dict(zip(SNAPSHOT_COLUMNS, row, strict=True)) for row in snapshots]
+            ReplaySnapshot.objects.bulk_create(
+                [ReplaySnapshot(**row) for row in rows], ignore_conflicts=True
+            )
         if runs:
             WorkflowRun.objects.bulk_create(runs)
         return
@@ -93,6 +110,15 @@ def insert_runs(
         for column, kind in TIMER_COLUMNS.items():
             values = [getattr(timer, column) for timer in timers]
             params.append([json.dumps(v) for v in values] if kind == "jsonb" else values)
+    if snapshots:
+        names = ", ".join(SNAPSHOT_COLUMNS)
+        arrays = ", ".join(f"%s::{kind}[]" for kind in SNAPSHOT_COLUMNS.values())
+        clauses.append(
+            f'snapshots AS (INSERT INTO "{ReplaySnapshot._meta.db_table}" ({names}) '
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING)"
+        )
+        for name, values in zip(SNAPSHOT_COLUMNS, zip(*snapshots, strict=True), strict=True):
+            params.append([json.dumps(v) for v in values] if name == "facts" else list(values))
     prefix = ("WITH " + ", ".join(clauses) + " ") if clauses else ""
     if not runs:
         if clauses:
