@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflows import views, views_editor, views_preview, views_reports
+from workflows import views, views_editor, views_preview, views_replay, views_reports
 
 app_name = "workflows"
 
@@ -16,5 +16,11 @@ urlpatterns = [
     path("<int:pk>/duplicate/", views.WorkflowDuplicateView.as_view(), name="duplicate"),
     path("<int:pk>/delete/", views.WorkflowDeleteView.as_view(), name="delete"),
     path("<int:pk>/test/", views_reports.WorkflowTestRunView.as_view(), name="test"),
+    path("<int:pk>/replay/", views_replay.ReplayView.as_view(), name="replay"),
+    path(
+        "<int:pk>/replay/<int:job_id>/",
+        views_replay.ReplayProgressView.as_view(),
+        name="replay_progress",
+    ),
     path("<int:pk>/report/", views_reports.WorkflowReportView.as_view(), name="report"),
 ]

@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection
 from django.http import HttpResponse
@@ -169,6 +170,7 @@ class EditorView(View):
             "templates": TEMPLATES,
             "document_json": document_as_json(workflow.document()) if workflow else None,
             "can_edit": self.request.user.is_workspace_admin,
+            "replay_max_days": settings.REPLAY_RETENTION_DAYS,
             "fragment_url": reverse("workflows:fragment"),
             "error_summary": error_summary(editor) if status != 200 else [],
             "summary_title": vocabulary.ERROR_SUMMARY_TITLE,

@@ -473,6 +473,7 @@ REPLAY_NO_SNAPSHOTS = (
     "No past events of this trigger were kept for replay in that period "
     "(events are kept {days} days)."
 )
+REPLAY_FAILED = "The replay could not finish. Try a shorter period, or try again later."
 REPLAY_DIFFERS_START = "The draft would start; the live version would not"
 REPLAY_DIFFERS_SKIP = "The live version would start; the draft would not"
 REPLAY_DIFFERS_STEPS = "Both would start, with different steps"
