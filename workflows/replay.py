@@ -140,12 +140,12 @@ def past_events(workflow_id: int, trigger: str, since, on_chunk=None):
             on_chunk(number)
 
 
-def judge_over(workflow_id: int, compiled, since, on_chunk=None):
-    """The judgements of every kept event of the compiled workflow's trigger, and each
+def judge_over(events, compiled):
+    """The judgements of the events that fire the compiled workflow's trigger, and each
     event's facts (for the steps of the rows shown)."""
     judge = judgement.Judge(compiled)
     judged, facts = [], {}
-    for past in past_events(workflow_id, compiled.trigger, since, on_chunk):
+    for past in events:
         found = judge.one(past)
         if found is not None:
             judged.append(found)
@@ -158,20 +158,24 @@ def replay(workflow: Workflow, *, days: int, document: dict | None = None, progr
     number of events read so far."""
     compiled = compiled_for(workflow, document)
     since = timezone.now() - timedelta(days=days)
-    judged, facts = judge_over(workflow.pk, compiled, since, progress)
+    events = list(past_events(workflow.pk, compiled.trigger, since, progress))
+    judged, facts = judge_over(events, compiled)
     compare = document is not None and workflow.status == Workflow.Status.LIVE
     live_judged, live_facts = [], {}
     if compare:
         live = compiled_for(workflow, None)
-        live_judged, live_facts = judge_over(workflow.pk, live, since, None)
+        if live.trigger != compiled.trigger:
+            events = list(past_events(workflow.pk, live.trigger, since))
+        live_judged, live_facts = judge_over(events, live)
     steps_cache = {}
+    catalog = current_catalog()
 
     def steps(workflow_compiled, judged_one, facts_of) -> list:
         if judged_one is None or not judged_one.would_start:
             return []
         key = (id(workflow_compiled), judged_one.event)
         if key not in steps_cache:
-            describer = _Describer(facts_of[judged_one.event])
+            describer = _Describer(facts_of[judged_one.event], catalog)
             steps_cache[key] = describer.path(workflow_compiled, workflow_compiled.steps, "steps")
         return steps_cache[key]
 
