@@ -238,6 +238,8 @@ class TestTaskNames:
             "workflows.consume_ready_conversations",
             "workflows.redispatch_unprocessed_events",
             "workflows.fire_due_timers",
+            "workflows.delete_old_replay_snapshots",
+            "workflows.replay_workflow",
         }
         scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
         assert scheduled <= ours
