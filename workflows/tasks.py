@@ -120,12 +120,15 @@ SNAPSHOT_DELETE_BATCH = 5000
 
 @shared_task(name="workflows.delete_old_replay_snapshots", **TASK_RETRY_POLICY)
 def delete_old_replay_snapshots_task() -> int:
-    """Replay's snapshots older than REPLAY_RETENTION_DAYS go, a batch at a time."""
+    """Replay's snapshots older than REPLAY_RETENTION_DAYS go, a batch at a time; and
+    the background replays' results a day after they were asked for."""
     from datetime import timedelta
 
-    from workflows.models import ReplaySnapshot
+    from workflows.models import ReplayJob, ReplaySnapshot
 
-    cutoff = timezone.now() - timedelta(days=settings.REPLAY_RETENTION_DAYS)
+    now = timezone.now()
+    ReplayJob.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    cutoff = now - timedelta(days=settings.REPLAY_RETENTION_DAYS)
     deleted = 0
     while True:
         batch = ReplaySnapshot.objects.filter(created_at__lt=cutoff).values("pk")[

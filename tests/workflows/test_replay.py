@@ -18,7 +18,7 @@ from tests.factories import ContactFactory, TeammateFactory
 from tests.workflows.helpers import make_workflow, process
 from workflows import catalog as catalog_module
 from workflows.engine.replay import step_outline
-from workflows.models import ReplaySnapshot, WorkflowLog, WorkflowRun
+from workflows.models import ReplayJob, ReplaySnapshot, WorkflowLog, WorkflowRun
 from workflows.replay import replay
 from workflows.tasks import delete_old_replay_snapshots_task
 
@@ -228,7 +228,7 @@ def test_an_event_that_fires_no_trigger_keeps_no_snapshot():
     assert ReplaySnapshot.objects.count() == before
 
 
-def test_snapshots_older_than_the_retention_go(settings):
+def test_snapshots_older_than_the_retention_go_and_old_background_replays_too(settings):
     settings.REPLAY_RETENTION_DAYS = 30
     conversation = services.conversation_open(contact=ContactFactory(), body="Hi")
     services.conversation_customer_message(conversation=conversation, body="again")
@@ -236,5 +236,12 @@ def test_snapshots_older_than_the_retention_go(settings):
     old, *recent = ReplaySnapshot.objects.order_by("event_id").values_list("pk", flat=True)
     ReplaySnapshot.objects.filter(pk=old).update(created_at=timezone.now() - timedelta(days=31))
 
+    workflow = make_workflow("Greeter")
+    ReplayJob.objects.create(workflow=workflow, since_days=7, created_at=timezone.now())
+    ReplayJob.objects.create(
+        workflow=workflow, since_days=7, created_at=timezone.now() - timedelta(days=2)
+    )
+
     assert delete_old_replay_snapshots_task() == 1
+    assert ReplayJob.objects.count() == 1
     assert list(ReplaySnapshot.objects.order_by("pk").values_list("pk", flat=True)) == recent
