@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test bench lint format setup migrate demo clean
+.PHONY: run test bench bench-replay lint format setup migrate demo clean
 
 # Development installs requirements/dev.txt (production's base.txt pins plus the test
 # and lint tools); production installs requirements/base.txt only.
@@ -67,3 +67,10 @@ bench-inbox: setup
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_scale --conversations $${SCALE:-100000}
 	$(BIN)/python manage.py bench_inbox
+
+# Replay over 10,000 kept events (API.md "Versions, replay and lint"): min / median / max
+# of 5 runs, a draft against the live version and the live version alone (PostgreSQL;
+# the command rolls its data back).
+bench-replay: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py bench_replay $(BENCH_ARGS)

@@ -332,6 +332,11 @@ WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24)
 WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60)
 WEBHOOK_SWEEP_INTERVAL_SECONDS = env_int("WEBHOOK_SWEEP_INTERVAL_SECONDS", 30)
 
+# Replay (workflows/replay.py): the facts of processed events are kept this many days;
+# a replay over more events than REPLAY_SYNC_EVENTS runs as a Celery task.
+REPLAY_RETENTION_DAYS = env_int("REPLAY_RETENTION_DAYS", 30)
+REPLAY_SYNC_EVENTS = env_int("REPLAY_SYNC_EVENTS", 10_000)
+
 # Task names are explicit (`@shared_task(name=...)`), so moving code never strands the
 # messages already queued or this schedule.
 CELERY_BEAT_SCHEDULE = {
@@ -348,6 +353,10 @@ CELERY_BEAT_SCHEDULE = {
     "resend-overdue-webhook-deliveries": {
         "task": "webhooks.resend_overdue_deliveries",
         "schedule": WEBHOOK_SWEEP_INTERVAL_SECONDS,
+    },
+    "delete-old-replay-snapshots": {
+        "task": "workflows.delete_old_replay_snapshots",
+        "schedule": 3600,
     },
 }
 

@@ -1,5 +1,6 @@
 """REST API for workflows (API.md's JSON format), their runs, reorder and dry run."""
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,12 +16,21 @@ from config.api_input import (
     StrictInputSerializer,
 )
 from conversations.api_auth import IsTeammate, IsTeammateReadOrAdminWrite, IsWorkspaceAdmin
+from conversations.dispatch import enqueue_on_commit
 from conversations.models import Conversation
-from workflows import services
+from workflows import replay, services
 from workflows.audit_trail import audited, audited_reorder
 from workflows.dry_run import workflow_dry_run
 from workflows.engine.definitions import FREQUENCIES, STATUSES, TRIGGERS
-from workflows.models import Secret, Workflow, WorkflowLog, WorkflowRun, WorkflowVersion
+from workflows.engine.errors import DefinitionError
+from workflows.models import (
+    ReplayJob,
+    Secret,
+    Workflow,
+    WorkflowLog,
+    WorkflowRun,
+    WorkflowVersion,
+)
 
 LOG_KINDS_OF_SKIPS = [
     WorkflowLog.Kind.SKIPPED,
@@ -88,6 +98,36 @@ class WorkflowFilter(StrictFilterSet):
 class ReorderSerializer(StrictInputSerializer):
     trigger = serializers.ChoiceField(choices=TRIGGERS)
     order = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, min_length=1)
+
+
+class ReplayRequestSerializer(StrictInputSerializer):
+    since = serializers.CharField(max_length=10, help_text='How far back: "7d".')
+    document = serializers.JSONField(
+        required=False, allow_null=True, help_text="A draft to try instead of the live version."
+    )
+
+    def validate_since(self, value):
+        try:
+            return replay.parse_since(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def validate_document(self, value):
+        if value is not None and not isinstance(value, dict):
+            raise serializers.ValidationError("A workflow is a JSON object.")
+        return services.without_read_only_keys(value) if value is not None else None
+
+
+def replay_job_data(job: ReplayJob) -> dict:
+    return {
+        "job": job.pk,
+        "status": job.status,
+        "progress": job.progress,
+        "events_total": job.events_total,
+        "events_done": job.events_done,
+        "error": job.error,
+        "result": job.result,
+    }
 
 
 class DryRunRequestSerializer(StrictInputSerializer):
@@ -235,6 +275,65 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         data = DryRunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(workflow_dry_run(workflow, data.validated_data["conversation"]))
+
+    @extend_schema(
+        request=ReplayRequestSerializer,
+        responses={
+            200: inline_serializer(
+                "Replay",
+                {
+                    "events_examined": serializers.IntegerField(),
+                    "would_start": serializers.IntegerField(),
+                    "would_skip": serializers.IntegerField(),
+                    "conversations": serializers.JSONField(),
+                    "truncated": serializers.BooleanField(),
+                    "compared_with_live": serializers.JSONField(allow_null=True),
+                },
+            ),
+            202: inline_serializer("ReplayJob", {"job": serializers.IntegerField()}),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsWorkspaceAdmin])
+    def replay(self, request, pk=None):
+        """What the workflow (or the draft `document`) would have done on the events of
+        its trigger since `since`, judged on each conversation as it was then. Changes
+        nothing. Over REPLAY_SYNC_EVENTS events: 202 and a job to poll."""
+        workflow = self.get_object()
+        data = ReplayRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        days, document = data.validated_data["since"], data.validated_data.get("document")
+        try:
+            compiled = replay.compiled_for(workflow, document)
+        except DefinitionError as error:
+            raise serializers.ValidationError({"document": error.errors}) from None
+        total = replay.count_events(workflow, compiled, days)
+        if total <= settings.REPLAY_SYNC_EVENTS:
+            return Response(replay.replay(workflow, days=days, document=document))
+        job = ReplayJob.objects.create(
+            workflow=workflow,
+            requested_by=request.user,
+            since_days=days,
+            document=document,
+            events_total=total,
+        )
+        from workflows.tasks import replay_workflow_task
+
+        enqueue_on_commit(replay_workflow_task, job.pk)
+        return Response(replay_job_data(job), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={200: inline_serializer("ReplayProgress", {"job": serializers.IntegerField()})}
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"replay/(?P<job_id>\d+)",
+        permission_classes=[IsWorkspaceAdmin],
+    )
+    def replay_job(self, request, pk=None, job_id=None):
+        """A large replay's progress (percent) and, once done, its result."""
+        job = get_object_or_404(ReplayJob, pk=job_id, workflow=self.get_object())
+        return Response(replay_job_data(job))
 
 
 class WorkflowLogSerializer(serializers.ModelSerializer):

@@ -104,10 +104,11 @@ class _Describer:
     """What each step would do, in the vocabulary's words, with the paths the
     conversation's facts would take now."""
 
-    def __init__(self, facts):
+    def __init__(self, facts, catalog=None):
         self.facts = facts
         self.budget = MAX_DESCRIBED_STEPS
-        self.catalog = current_catalog()
+        # Replay describes many events: it reads the catalog once and passes it.
+        self.catalog = catalog or current_catalog()
 
     def path(self, workflow, steps, place) -> list[dict]:
         described = []

@@ -49,6 +49,17 @@ def skip_reason(details: dict, *, now: bool = False) -> str:
     return targeting_words(details.get("failures", []))
 
 
+def replay_reason(record: dict) -> str:
+    """Why a replay says a workflow would or would not have started on a past event
+    (workflows/engine/replay.py's reason records)."""
+    rule = record.get("rule")
+    if rule == "started":
+        return vocabulary.WOULD_START_BECAUSE
+    if rule == "chain_cut":
+        return vocabulary.REPLAY_CHAIN_CUT.format(depth=record["depth"], limit=record["limit"])
+    return skip_reason(record)
+
+
 def cause_words(details: dict) -> str:
     """Why a run was interrupted: 'Ben replied', 'targeting no longer matches: …'."""
     cause = details.get("cause")

@@ -370,3 +370,61 @@ class Secret(models.Model):
 
     def __repr__(self) -> str:
         return f"<Secret {self.name}>"
+
+
+class ReplaySnapshot(models.Model):
+    """What the rules read about a conversation when one of its events was processed:
+    replay (workflows/replay.py) judges a workflow on past events against these facts.
+
+    Written only for events that fire a trigger, in the statement that marks the
+    events processed (run_rows.insert_runs). Bounded: workflows/engine/snapshot.py caps
+    every string, custom-attribute map and tag list (MAX_SNAPSHOT_BYTES at most); kept
+    REPLAY_RETENTION_DAYS (the `workflows.delete_old_replay_snapshots` beat task)."""
+
+    event = models.OneToOneField(
+        Event, on_delete=models.CASCADE, primary_key=True, related_name="replay_snapshot"
+    )
+    # The triggers the event fired, ",a,b," so one LIKE finds a trigger's events anywhere.
+    triggers = models.CharField(max_length=200)
+    facts = models.JSONField()
+    # The workflow whose customer-facing run was active when the event came (§6.3).
+    active_customer_facing = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"facts of event {self.event_id}"
+
+
+class ReplayJob(models.Model):
+    """A replay too large to answer within the request: run by the
+    `workflows.replay_workflow` task, polled by the builder for its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="replay_jobs")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    since_days = models.PositiveIntegerField()
+    document = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    events_total = models.PositiveIntegerField(default=0)
+    events_done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"replay {self.pk} of workflow {self.workflow_id}"
+
+    @property
+    def progress(self) -> int:
+        """Percent done."""
+        if not self.events_total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.events_done * 100 // self.events_total)

@@ -30,7 +30,7 @@ from webhooks import outbox as webhook_outbox
 from webhooks.events import RUN_ENDED, RUN_STARTED, run_event
 from workflows import http_requests, log_words, step_actions, timers
 from workflows.catalog import catalog_at, current_catalog, workflows_for_run
-from workflows.engine import executor, http_step, planner
+from workflows.engine import executor, http_step, planner, snapshot
 from workflows.engine import timers as timer_rules
 from workflows.engine.executor import RunState
 from workflows.engine.planner import (
@@ -98,6 +98,8 @@ class ConversationProcessor:
         self.new_timers: list[Timer] = []
         # Runs started and not written yet: inserted together by `flush_runs`.
         self.new_runs: list[WorkflowRun] = []
+        # Replay's snapshots of the events handled (keep_snapshot), written by `run`.
+        self.snapshots: list[tuple] = []
         self._facts = None
         self._clock = None
         self.event = None
@@ -135,12 +137,14 @@ class ConversationProcessor:
                 written = timers.take(self)
                 runs, self.new_runs = self.new_runs, []
                 logs, self.logs = self.logs, []
+                snapshots, self.snapshots = self.snapshots, []
                 pk = self.conversation.pk
                 insert_runs(
                     runs,
                     processed=(handled, self.now),
                     timers=written,
                     logs=[(pk, *log) for log in logs],
+                    snapshots=snapshots,
                 )
                 timers.send_after_commit(self, written)
                 self.record_webhook_deliveries()
@@ -232,7 +236,25 @@ class ConversationProcessor:
         if "body" in event.payload:
             self.message = (event.payload["body"], event.actor_type)
         self._facts = None
-        self.apply(planner.plan(self.state(info), info, self.catalog, self.now))
+        state = self.state(info)
+        self.keep_snapshot(info, state)
+        self.apply(planner.plan(state, info, self.catalog, self.now))
+
+    def keep_snapshot(self, info: EventInfo, state: ConversationState) -> None:
+        """Replay's record of what the rules read for an event that fires a trigger
+        (workflows/engine/snapshot.py): written with the events marked processed."""
+        triggers = planner.triggers_for(info)
+        if triggers:
+            active = planner.active_customer_facing(state.runs)
+            self.snapshots.append(
+                (
+                    info.id,
+                    "," + ",".join(triggers) + ",",
+                    snapshot.snapshot(state.facts),
+                    active.workflow_id if active is not None else None,
+                    info.created_at,
+                )
+            )
 
     def state(self, info: EventInfo) -> ConversationState:
         """What the planner needs; the history is read only when a workflow could start."""

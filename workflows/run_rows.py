@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.db.models.query import get_related_populators
 
 from conversations.models import Conversation, Event, Tag
-from workflows.models import CatalogVersion, Timer, WorkflowLog, WorkflowRun
+from workflows.models import CatalogVersion, ReplaySnapshot, Timer, WorkflowLog, WorkflowRun
 
 LOG_COLUMNS = (
     "conversation_id",
@@ -50,6 +50,17 @@ RUN_COLUMNS = {
 JSON_RUN_COLUMNS = {"cursor", "wait"}
 
 
+# Replay's snapshots (event_id, triggers, facts, active_customer_facing,
+# created_at), written with the events marked processed: no statement of their own.
+SNAPSHOT_COLUMNS = {
+    "event_id": "bigint",
+    "triggers": "varchar",
+    "facts": "jsonb",
+    "active_customer_facing": "bigint",
+    "created_at": "timestamptz",
+}
+
+
 TIMER_COLUMNS = {
     "kind": "varchar",
     "key": "varchar",
@@ -75,6 +86,7 @@ def insert_runs(
     processed: tuple[list[int], datetime] | None = None,
     timers: list[Timer] = (),
     logs: list[tuple] = (),
+    snapshots: list[tuple] = (),
 ) -> None:
     """Insert new runs in one statement, in order, and give each its id: plain SQL on
     PostgreSQL (ids drawn from the sequence, rows from one array per column: cheaper in
@@ -82,15 +94,22 @@ def insert_runs(
 
     At the end of a processing, the same statement also marks the handled events
     processed (`processed`: their ids and the time), inserts the new timers (one
-    already there is a no-op) and the queued log records (`logs`: tuples in LOG_COLUMNS
-    order whose run is a WorkflowRun or None; one of `runs` gets the id drawn for it):
-    one round trip instead of five (the log records' COPY took two)."""
+    already there is a no-op), the queued log records (`logs`: tuples in LOG_COLUMNS
+    order whose run is a WorkflowRun or None; one of `runs` gets the id drawn for it)
+    and replay's snapshots of the events that fired a trigger (`snapshots`: tuples in
+    SNAPSHOT_COLUMNS order): one round trip instead of five (the log records' COPY took
+    two)."""
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
         if processed and processed[0]:
             Event.objects.filter(pk__in=processed[0]).update(processed_at=processed[1])
         if timers:
             Timer.objects.bulk_create(timers, ignore_conflicts=True)
+        if snapshots:
+            rows = [dict(zip(SNAPSHOT_COLUMNS, row, strict=True)) for row in snapshots]
+            ReplaySnapshot.objects.bulk_create(
+                [ReplaySnapshot(**row) for row in rows], ignore_conflicts=True
+            )
         if runs:
             WorkflowRun.objects.bulk_create(runs)
         if logs:
@@ -117,6 +136,19 @@ def insert_runs(
             values = [getattr(timer, column) for timer in timers]
             params[f"timer_{column}"] = (
                 [json.dumps(v) for v in values] if kind == "jsonb" else values
+            )
+    if snapshots:
+        names = ", ".join(SNAPSHOT_COLUMNS)
+        arrays = ", ".join(
+            f"%(snapshot_{column})s::{kind}[]" for column, kind in SNAPSHOT_COLUMNS.items()
+        )
+        clauses.append(
+            f'snapshots AS (INSERT INTO "{ReplaySnapshot._meta.db_table}" ({names}) '
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING)"
+        )
+        for column, values in zip(SNAPSHOT_COLUMNS, zip(*snapshots, strict=True), strict=True):
+            params[f"snapshot_{column}"] = (
+                [json.dumps(v) for v in values] if column == "facts" else list(values)
             )
     if runs:
         # One array per column (a burst inserts hundreds of runs: a placeholder per value

@@ -113,3 +113,58 @@ def fire_due_timers_task(after_conversation_id: int = 0) -> int:
         # Carry on past this batch (keyset), not from the start: those are queued now.
         fire_due_timers_task.delay(conversation_ids[-1])
     return len(conversation_ids)
+
+
+# Snapshots deleted per statement by the retention sweep (a short lock each time).
+SNAPSHOT_DELETE_BATCH = 5000
+
+
+@shared_task(name="workflows.delete_old_replay_snapshots", **TASK_RETRY_POLICY)
+def delete_old_replay_snapshots_task() -> int:
+    """Replay's snapshots older than REPLAY_RETENTION_DAYS go, a batch at a time; and
+    the background replays' results a day after they were asked for."""
+    from datetime import timedelta
+
+    from workflows.models import ReplayJob, ReplaySnapshot
+
+    now = timezone.now()
+    ReplayJob.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    cutoff = now - timedelta(days=settings.REPLAY_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        batch = ReplaySnapshot.objects.filter(created_at__lt=cutoff).values("pk")[
+            :SNAPSHOT_DELETE_BATCH
+        ]
+        count, _ = ReplaySnapshot.objects.filter(pk__in=batch).delete()
+        deleted += count
+        if count < SNAPSHOT_DELETE_BATCH:
+            return deleted
+
+
+@shared_task(name="workflows.replay_workflow", **TASK_RETRY_POLICY)
+def replay_workflow_task(job_id: int) -> None:
+    """A large replay (workflows/replay.py): progress and result on its ReplayJob."""
+    from workflows.models import ReplayJob
+    from workflows.replay import replay
+
+    job = ReplayJob.objects.select_related("workflow").filter(pk=job_id).first()
+    if job is None or job.status == ReplayJob.Status.DONE:
+        return
+    ReplayJob.objects.filter(pk=job_id).update(status=ReplayJob.Status.RUNNING, events_done=0)
+
+    def progress(done: int) -> None:
+        ReplayJob.objects.filter(pk=job_id).update(events_done=done)
+
+    try:
+        result = replay(job.workflow, days=job.since_days, document=job.document, progress=progress)
+    except Exception as error:
+        ReplayJob.objects.filter(pk=job_id).update(
+            status=ReplayJob.Status.FAILED, error=str(error)[:500], finished_at=timezone.now()
+        )
+        raise
+    ReplayJob.objects.filter(pk=job_id).update(
+        status=ReplayJob.Status.DONE,
+        result=result,
+        events_done=job.events_total,
+        finished_at=timezone.now(),
+    )

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from workflows import views, views_editor, views_preview, views_reports, views_versions
+from workflows import (
+    views,
+    views_editor,
+    views_preview,
+    views_replay,
+    views_reports,
+    views_versions,
+)
 
 app_name = "workflows"
 
@@ -27,6 +34,12 @@ urlpatterns = [
         "<int:pk>/versions/<int:number>/restore/",
         views_versions.WorkflowRestoreView.as_view(),
         name="restore",
+    ),
+    path("<int:pk>/replay/", views_replay.ReplayView.as_view(), name="replay"),
+    path(
+        "<int:pk>/replay/<int:job_id>/",
+        views_replay.ReplayProgressView.as_view(),
+        name="replay_progress",
     ),
     path("<int:pk>/report/", views_reports.WorkflowReportView.as_view(), name="report"),
 ]

@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection
 from django.http import HttpResponse
@@ -212,6 +213,7 @@ class EditorView(View):
             ),
             "draft_banner": draft_banner(workflow),
             "can_edit": self.request.user.is_workspace_admin,
+            "replay_max_days": settings.REPLAY_RETENTION_DAYS,
             "fragment_url": reverse("workflows:fragment"),
             "error_summary": error_summary(editor) if status != 200 else [],
             "summary_title": vocabulary.ERROR_SUMMARY_TITLE,

@@ -488,6 +488,17 @@ REPORT_SERIES_WORDS = {
 WOULD_START_BECAUSE = "the targeting rules match"
 NOT_LIVE = "it is {status}, not live"
 RAN_ONCE_ALREADY = "it runs once per conversation and already ran on this one"
+# Replay (workflows/replay.py): what the builder's Replay panel says.
+REPLAY_CHAIN_CUT = "{depth} workflow changes in a row led to it (the limit is {limit})"
+REPLAY_SINCE_PROBLEM = 'Say how many days back, e.g. "7d" (1 to {days} days).'
+REPLAY_NO_SNAPSHOTS = (
+    "No past events of this trigger were kept for replay in that period "
+    "(events are kept {days} days)."
+)
+REPLAY_FAILED = "The replay could not finish. Try a shorter period, or try again later."
+REPLAY_DIFFERS_START = "The draft would start; the live version would not"
+REPLAY_DIFFERS_SKIP = "The live version would start; the draft would not"
+REPLAY_DIFFERS_STEPS = "Both would start, with different steps"
 PREVIEW_FORM_ERRORS = "Some fields are not filled in correctly yet."
 TEST_BRANCH_CHOSEN = "Branch {number} matches"
 TEST_NO_BRANCH = "No branch matches: the otherwise path runs"

@@ -230,7 +230,9 @@ class TestTaskNames:
     def test_every_task_has_an_explicit_name_and_the_beat_schedule_uses_them(self, settings):
         celery_app.loader.import_default_modules()  # what a worker does when it starts
         ours = {
-            name for name in celery_app.tasks if name.startswith(("workflows.", "conversations."))
+            name
+            for name in celery_app.tasks
+            if name.startswith(("workflows.", "conversations.", "webhooks."))
         }
 
         assert ours == {
@@ -239,6 +241,10 @@ class TestTaskNames:
             "workflows.redispatch_unprocessed_events",
             "workflows.fire_due_timers",
             "workflows.send_http_request",
+            "workflows.delete_old_replay_snapshots",
+            "workflows.replay_workflow",
+            "webhooks.send_delivery",
+            "webhooks.resend_overdue_deliveries",
         }
         scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
         assert scheduled <= ours
