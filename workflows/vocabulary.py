@@ -620,6 +620,8 @@ CUSTOM_KEY_PROBLEM = (
 
 def new_custom_attribute_words(group: str) -> str:
     """The picker's choice that reveals a key box: "Custom contact attribute…"."""
+    if group == "event":
+        return "Event metadata…"
     return f"Custom {ATTRIBUTE_GROUPS.get(group, group).lower()} attribute…"
 
 

@@ -96,7 +96,7 @@ def facts_missing_on(trigger) -> tuple[str, ...]:
     return tuple(missing)
 
 
-# Each trigger's options, declared once: option -> (kind, required). The validator, the
+# Each trigger's options, declared once: option -> whether it is required. The validator, the
 # planner's matching (engine/planner.trigger_options_match) and the builder's option
 # fields (workflows/forms.py, static/js/builder.js) read them here.
 STATE, AFTER, TAG, KEY, EVENT_NAME = "state", "after", "tag", "key", "name"
@@ -290,7 +290,11 @@ def _trigger_options(trigger, options, errors) -> dict:
         if after is not None:
             parsed["after"] = after
             parsed["_document"]["after"] = options["after"]
-    for key, limit in ((TAG, MAX_TAG_LENGTH), (KEY, 64), (EVENT_NAME, MAX_EVENT_NAME_LENGTH)):
+    for key, limit in (
+        (TAG, MAX_TAG_LENGTH),
+        (KEY, validation.MAX_DATA_KEY_LENGTH),
+        (EVENT_NAME, MAX_EVENT_NAME_LENGTH),
+    ):
         if key not in allowed:
             continue
         value = options.get(key)
