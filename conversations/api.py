@@ -432,6 +432,14 @@ class TagSerializer(StrictInputSerializer):
     admin_id = serializers.IntegerField(required=False)
 
 
+class CustomEventSerializer(StrictInputSerializer):
+    # Bounded by the service (conversations.validation.clean_custom_event), which names
+    # the field of each problem: name, metadata, metadata.<key>.
+    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    metadata = serializers.JSONField(required=False, default=dict)
+    admin_id = serializers.IntegerField(required=False)
+
+
 class ConversationFilter(StrictFilterSet):
     state = filters.ChoiceFilter(choices=Conversation.State.choices)
     assignee = filters.ModelChoiceFilter(queryset=Teammate.objects.all())
@@ -624,6 +632,27 @@ class ConversationViewSet(
                     conversation=conversation, assignee=assignee, team=team, acting=acting
                 )
         return self.render(conversation)
+
+    @extend_schema(
+        request=CustomEventSerializer,
+        responses={201: PartSerializer},
+        description="Record a custom event (fires custom-event workflows). Teammates and "
+        "integrations (admin tokens) may post; a contact's Messenger token may not.",
+    )
+    @action(detail=True, methods=["post"])
+    def events(self, request, pk=None):
+        conversation = self.conversation()
+        data = CustomEventSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # A contact could otherwise set off workflows meant for trusted systems.
+        acting, _ = self.acting(data.validated_data.get("admin_id"))
+        part = services.conversation_record_custom_event(
+            conversation=conversation,
+            name=data.validated_data["name"],
+            metadata=data.validated_data.get("metadata"),
+            acting=acting,
+        )
+        return Response(self.part_serializer()(part).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TagSerializer, responses={200: ConversationSerializer})
     @action(detail=True, methods=["post"])

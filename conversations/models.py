@@ -336,6 +336,7 @@ class PartType(models.TextChoices):
     CONTACT_UPDATED = "contact_updated", "Contact updated"
     SLA_MISSED = "sla_missed", "SLA target missed"
     UNRESPONSIVE = "unresponsive", "No reply for a while"
+    CUSTOM_EVENT = "custom_event", "Custom event"
     WORKFLOW_STARTED = "workflow_started", "Workflow started"
     WORKFLOW_ENDED = "workflow_ended", "Workflow ended"
     WORKFLOW_ACTIVITY = "workflow_activity", "Workflow activity"
@@ -384,6 +385,7 @@ class EventType(models.TextChoices):
     TEAMMATE_UNRESPONSIVE = "teammate_unresponsive", "Teammate unresponsive"
     # The answer to a workflow's HTTP request step (the run it resumes is in the payload).
     HTTP_RESPONSE = "http_response", "HTTP answer received"
+    CUSTOM_EVENT = "custom_event", "Custom event"
 
 
 class Event(models.Model):

@@ -1096,6 +1096,27 @@ def conversation_set_data(
     return conversation
 
 
+def conversation_record_custom_event(
+    *, conversation: Conversation | int, name: str, metadata: dict | None, acting: Actor
+) -> Part:
+    """Record a custom event an integration posts ("order_refunded", {"amount": 30}): a
+    timeline part and the outbox event that workflows with a custom-event trigger read."""
+    name, metadata = validation.clean_custom_event(name, metadata)
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        conversation = _locked(conversation)
+        _save(conversation)
+        return _record(
+            conversation,
+            acting=acting,
+            part_type=PartType.CUSTOM_EVENT,
+            event_type=EventType.CUSTOM_EVENT,
+            now=now,
+            details={"name": name, "metadata": metadata},
+            payload={"name": name, "metadata": metadata},
+        )
+
+
 def conversation_update_contact(
     *, conversation: Conversation | int, attribute: str, value, acting: Actor
 ) -> Conversation:

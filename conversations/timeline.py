@@ -40,6 +40,8 @@ def describe_part(part: Part) -> str:
         return f"{who} applied the SLA {details.get('sla')}"
     if kind == PartType.DATA_SET:
         return f"{who} set {details.get('key')} to {details.get('value')!r}"
+    if kind == PartType.CUSTOM_EVENT:
+        return f"{who} recorded the event {details.get('name')}"
     if kind == PartType.BOT_INBOX:
         moved = (
             "moved this conversation to"

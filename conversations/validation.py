@@ -26,6 +26,14 @@ MAX_JSON_INT = 2**63 - 1
 MIN_YEAR, MAX_YEAR = 1, 9998
 DATA_KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
+MAX_EVENT_NAME_LENGTH = 100
+MAX_EVENT_METADATA_KEYS = 20
+EVENT_NAME_BLANK = "Name the event."
+EVENT_NAME_TOO_LONG = f"An event name has at most {MAX_EVENT_NAME_LENGTH} characters."
+EVENT_METADATA_NOT_OBJECT = (
+    "An object of keys and plain values (text, a number, true/false or null)."
+)
+EVENT_METADATA_TOO_MANY = f"At most {MAX_EVENT_METADATA_KEYS} keys."
 BODY_EMPTY = "The message is empty."
 BODY_TOO_LONG = f"The message is longer than {MAX_BODY_LENGTH:,} characters."
 TAG_NAME_BLANK = "The tag name is blank."
@@ -77,6 +85,40 @@ def clean_data_key(key) -> str:
     if len(text) > MAX_DATA_KEY_LENGTH or not DATA_KEY_PATTERN.match(text):
         raise ValidationError({"key": DATA_KEY_INVALID})
     return text
+
+
+def clean_custom_event(name, metadata) -> tuple[str, dict]:
+    """A custom event's name (1 to 100 characters) and metadata: a flat object of at most
+    20 keys (data keys: a rule reads `event.metadata.KEY`) and plain values (no nesting).
+    Errors name the field: `name`, `metadata`, `metadata.<key>`."""
+    errors: dict[str, list[str]] = {}
+    text = name.strip() if isinstance(name, str) else ""
+    if not text:
+        errors["name"] = [EVENT_NAME_BLANK]
+    elif len(text) > MAX_EVENT_NAME_LENGTH:
+        errors["name"] = [EVENT_NAME_TOO_LONG]
+    elif problem := text_problem(text):
+        errors["name"] = [problem]
+    metadata = {} if metadata is None else metadata
+    if not isinstance(metadata, dict):
+        errors["metadata"] = [EVENT_METADATA_NOT_OBJECT]
+    elif len(metadata) > MAX_EVENT_METADATA_KEYS:
+        errors["metadata"] = [EVENT_METADATA_TOO_MANY]
+    else:
+        for key, value in metadata.items():
+            if (
+                not isinstance(key, str)
+                or len(key) > MAX_DATA_KEY_LENGTH
+                or not DATA_KEY_PATTERN.match(key)
+            ):
+                errors.setdefault("metadata", []).append(DATA_KEY_INVALID)
+                continue
+            problem = attribute_value_problem(value)
+            if problem:
+                errors[f"metadata.{key}"] = [problem]
+    if errors:
+        raise ValidationError(errors)
+    return text, metadata
 
 
 def clean_data_value(value):

@@ -16,7 +16,9 @@ from conversations import validation
 from conversations.human_dates import local
 from workflows import vocabulary
 from workflows.engine import steps
+from workflows.engine.definitions import TRIGGER_OPTIONS
 from workflows.engine.rules import (
+    AGO_OPERATORS,
     ALL_OPERATORS,
     ATTRIBUTE_TYPES,
     BOOL,
@@ -32,6 +34,7 @@ from workflows.forms import (
     MAX_FORMS_PER_FORMSET,
     PATH_STEP_TYPES,
     STEP_FORM_SPECS,
+    TRIGGER_OPTION_FIELDS,
     GroupFormSet,
     MatchForm,
     PathFormSet,
@@ -165,6 +168,8 @@ def value_kind(attribute: str, operator: str, known: dict | None = None) -> str:
         return "none"
     if operator in ("more_than_days_ago", "less_than_days_ago"):
         return "days"
+    if operator in AGO_OPERATORS:
+        return "duration"
     if operator in ("before", "after") or kind == DATE:
         return "date"
     if kind == BOOL:
@@ -199,9 +204,9 @@ def value_options(attribute: str, known: dict) -> list | None:
 
 def attribute_options(current: str, known: dict) -> list:
     """The picker's groups: [(group words, [(attribute, words), ...]), ...]."""
-    groups = {}
+    groups = {words: [] for words in vocabulary.ATTRIBUTE_GROUP_WORDS.values()}
     for name in ATTRIBUTE_TYPES:
-        group = vocabulary.ATTRIBUTE_GROUP_WORDS[name.partition(".")[0]]
+        group = vocabulary.attribute_group(name)
         groups.setdefault(group, []).append((name, vocabulary.attribute_label(name)))
     for prefix in CUSTOM_PREFIXES:  # "Custom contact attribute…": a key typed beside
         group = prefix.partition(".")[0]
@@ -213,7 +218,7 @@ def attribute_options(current: str, known: dict) -> list:
     listed |= {name for name, _ in custom}
     if current and current not in listed:
         custom.append((current, vocabulary.attribute_label(current)))
-    result = list(groups.items())
+    result = [(group, options) for group, options in groups.items() if options]
     if custom:
         result.append((vocabulary.CUSTOM_ATTRIBUTES_GROUP, custom))
     return result
@@ -256,6 +261,7 @@ def decorate_rule(form, known: dict) -> None:
     # RulesEditor._rule_initial); a plain date is the start of its day.
     form.value_date = f"{text}T00:00" if PLAIN_DATE.match(text) else text
     form.zone_words = vocabulary.zone_hint(str(known.get("zone") or UTC))
+    form.duration_hint = vocabulary.DURATION_HINT
     form.rule_attribute = attribute
     form.attribute_words = (
         form.new_custom_words if problem else vocabulary.attribute_label(attribute)
@@ -555,8 +561,10 @@ class WorkflowEditor:
                 "name": document.get("name", ""),
                 "status": document.get("status", "draft"),
                 "trigger": document.get("trigger", "customer_first_message"),
-                "trigger_state": options.get("state", ""),
-                "trigger_after": options.get("after", ""),
+                **{
+                    field_name: options.get(option, "")
+                    for option, field_name in TRIGGER_OPTION_FIELDS.items()
+                },
                 "frequency": document.get("frequency", "once"),
             },
         )
@@ -581,11 +589,13 @@ class WorkflowEditor:
             "trigger": self.form,
             "frequency": self.form,
         }
+        # The chosen trigger's options only; an empty optional one is "any".
         options = {}
-        if data.get("trigger") == "teammate_changed_state" and data.get("trigger_state"):
-            options["state"] = data["trigger_state"]
-        if data.get("trigger") in ("customer_unresponsive", "teammate_unresponsive"):
-            options["after"] = data.get("trigger_after") or None
+        declared = TRIGGER_OPTIONS.get(data.get("trigger"), {})
+        for option, required in declared.items():
+            value = data.get(TRIGGER_OPTION_FIELDS[option])
+            if value or required:
+                options[option] = value or None
         document = {
             "name": data.get("name", ""),
             "status": data.get("status", "draft"),
@@ -601,8 +611,8 @@ class WorkflowEditor:
     def place_errors(self, errors: dict) -> None:
         """Put each validator error beside its field (or above the form it belongs to)."""
         field_of_option = {
-            "trigger_options.state": "trigger_state",
-            "trigger_options.after": "trigger_after",
+            f"trigger_options.{option}": field_name
+            for option, field_name in TRIGGER_OPTION_FIELDS.items()
         }
         for place, messages in errors.items():
             if place in field_of_option:

@@ -26,11 +26,29 @@ def time_facts(now) -> dict:
     }
 
 
+def event_facts(event_type, payload) -> dict:
+    """The `event.*` facts of a triggering custom event (unknown for any other event)."""
+    if event_type != "custom_event" or not isinstance(payload, dict):
+        return {"event.name": None, "event.metadata": {}}
+    metadata = payload.get("metadata")
+    return {
+        "event.name": payload.get("name"),
+        "event.metadata": metadata if isinstance(metadata, dict) else {},
+    }
+
+
 def build_facts(
-    conversation: Conversation, *, now, message=None, load_tags, clock: dict | None = None
+    conversation: Conversation,
+    *,
+    now,
+    message=None,
+    load_tags,
+    clock: dict | None = None,
+    event: tuple | None = None,
 ) -> Facts:
-    """`message` is (body, author_type) of the triggering message, if any; `clock`, the
-    `time_facts(now)` the caller computed once for a whole processing (one `now`)."""
+    """`message` is (body, author_type) of the triggering message, if any; `event`,
+    (event type, payload) of the triggering event; `clock`, the `time_facts(now)` the
+    caller computed once for a whole processing (one `now`)."""
     contact = conversation.contact
     company = contact.company
     body, author_type = message or (None, None)
@@ -59,8 +77,14 @@ def build_facts(
             "conversation.created_at": conversation.created_at,
             "conversation.custom": conversation.custom_attributes or {},
             "conversation.id": conversation.pk,
+            # Moments the time rules compare with now (columns of the row already read).
+            "conversation.waiting_since": conversation.waiting_since,
+            "conversation.last_customer_message_at": conversation.last_customer_message_at,
+            "conversation.last_teammate_reply_at": conversation.last_teammate_reply_at,
+            "conversation.snoozed_until": conversation.snoozed_until,
             "message.body": body,
             "message.author_type": author_type,
+            **event_facts(*(event or (None, None))),
             **(clock or time_facts(now)),
         },
         load_tags,

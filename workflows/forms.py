@@ -8,7 +8,13 @@ from django import forms
 
 from workflows import vocabulary
 from workflows.engine import placeholders, steps
-from workflows.engine.definitions import CUSTOM_KEY, FREQUENCIES, STATUSES, TRIGGERS
+from workflows.engine.definitions import (
+    CUSTOM_KEY,
+    FREQUENCIES,
+    STATUSES,
+    TRIGGER_OPTIONS,
+    TRIGGERS,
+)
 from workflows.engine.rules import ALL_OPERATORS, CUSTOM_PREFIXES
 
 # The step types in the builder's order, and the fields each shows (the rest are hidden
@@ -34,7 +40,31 @@ class WorkflowForm(forms.Form):
         choices=[("", vocabulary.ANY_STATE), *vocabulary.STATE_OPTION_WORDS.items()],
     )
     trigger_after = forms.CharField(label="After", required=False, help_text='e.g. "30m"')
+    trigger_tag = forms.CharField(
+        label="Tag", required=False, max_length=64, help_text="Any tag when empty"
+    )
+    trigger_key = forms.CharField(
+        label="Data key", required=False, max_length=64, help_text="Any key when empty"
+    )
+    trigger_name = forms.CharField(label="Event name", required=False, max_length=100)
     frequency = forms.ChoiceField(choices=[(f, vocabulary.FREQUENCY_WORDS[f]) for f in FREQUENCIES])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each option field says which triggers show it (static/js/builder.js reads it).
+        for option, field_name in TRIGGER_OPTION_FIELDS.items():
+            triggers = [t for t, options in TRIGGER_OPTIONS.items() if option in options]
+            self.fields[field_name].widget.attrs["data-triggers"] = " ".join(triggers)
+
+
+# A trigger option (engine/definitions.TRIGGER_OPTIONS) -> its field in WorkflowForm.
+TRIGGER_OPTION_FIELDS = {
+    "state": "trigger_state",
+    "after": "trigger_after",
+    "tag": "trigger_tag",
+    "key": "trigger_key",
+    "name": "trigger_name",
+}
 
 
 class MatchForm(forms.Form):

@@ -17,7 +17,13 @@ from workflows.engine.definitions import (
     CompiledWorkflow,
     facts_missing_on,
 )
-from workflows.engine.planner import MAX_WORKFLOW_CHAIN_DEPTH, WORKFLOW, EventInfo, triggers_for
+from workflows.engine.planner import (
+    MAX_WORKFLOW_CHAIN_DEPTH,
+    WORKFLOW,
+    EventInfo,
+    trigger_options_match,
+    triggers_for,
+)
 from workflows.engine.rules import NEGATIVE
 from workflows.engine.steps import path_keys
 
@@ -373,23 +379,35 @@ def _shadowed_among(facing) -> list[Finding]:
     return found
 
 
-def fired_triggers(workflow: CompiledWorkflow) -> set[str]:
-    """The triggers the changes of a workflow's steps fire (through the planner)."""
-    fired = set()
+def fired_events(workflow: CompiledWorkflow) -> list[EventInfo]:
+    """The events the changes of a workflow's steps write, with what a trigger's options
+    compare (the tag, the data key)."""
+    events = []
     for _, step in _steps(workflow.document.get("steps"), "steps"):
         event = STEP_EVENTS.get(step.get("type"))
         if step.get("type") == "handover" and (step.get("team") or step.get("teammate")):
             event = "assigned"
         if event is not None:
-            fired.update(triggers_for(EventInfo(None, event, WORKFLOW)))
-    return fired
+            payload = {k: step[k] for k in ("tag", "key") if isinstance(step.get(k), str)}
+            events.append(EventInfo(None, event, WORKFLOW, payload=payload))
+    return events
+
+
+def fired_triggers(workflow: CompiledWorkflow) -> set[str]:
+    """The triggers the changes of a workflow's steps fire (through the planner)."""
+    return {trigger for event in fired_events(workflow) for trigger in triggers_for(event)}
+
+
+def _starts(event: EventInfo, successor: CompiledWorkflow) -> bool:
+    """Whether a workflow's event starts `successor` (its trigger and its options)."""
+    return successor.trigger in triggers_for(event) and trigger_options_match(successor, event)
 
 
 def workflow_loops(workflows) -> list[Finding]:
     """A live workflow whose changes start a chain of workflows as deep as the loop cut
     (DESIGN.md §6.7): the chain is cut there, and the rest of it does not run."""
     live = sorted(_live(workflows), key=lambda w: (w.trigger, w.priority, w.id or 0))
-    fires = {w.id: fired_triggers(w) for w in live}
+    fires = {w.id: fired_events(w) for w in live}
     by_trigger = {}
     for w in live:
         by_trigger.setdefault(w.trigger, []).append(w)
@@ -398,8 +416,11 @@ def workflow_loops(workflows) -> list[Finding]:
         """A list of workflows started one after the other, `depth` long, or None."""
         if depth == 0:
             return []
-        for trigger in sorted(fires[workflow.id]):
+        triggers = {t for event in fires[workflow.id] for t in triggers_for(event)}
+        for trigger in sorted(triggers):
             for successor in by_trigger.get(trigger, []):
+                if not any(_starts(event, successor) for event in fires[workflow.id]):
+                    continue
                 rest = chain_from(successor, depth - 1)
                 if rest is not None:
                     return [successor, *rest]

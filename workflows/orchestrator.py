@@ -43,7 +43,7 @@ from workflows.engine.planner import (
     SetTimer,
     Start,
 )
-from workflows.facts import build_facts, time_facts
+from workflows.facts import build_facts, event_facts, time_facts
 from workflows.models import DeferredAssignment, Timer, Workflow, WorkflowLog, WorkflowRun
 from workflows.run_rows import insert_runs, load_state, write_logs
 
@@ -461,14 +461,19 @@ class ConversationProcessor:
 
     def facts_for_run(self, run: WorkflowRun):
         """The conversation now, with the message that started the run."""
-        message = None
+        message, started_by = None, None
         if run.event_id is not None:
-            payload = (
-                Event.objects.filter(pk=run.event_id).values_list("payload", "actor_type").first()
+            started_by = (
+                Event.objects.filter(pk=run.event_id)
+                .values_list("payload", "actor_type", "event_type")
+                .first()
             )
-            if payload and "body" in payload[0]:
-                message = (payload[0]["body"], payload[1])
-        return planner.facts_with_message(self.facts(), message)
+            if started_by and "body" in started_by[0]:
+                message = (started_by[0]["body"], started_by[1])
+        facts = planner.facts_with_message(self.facts(), message)
+        # A custom event's name and metadata, as when the run started.
+        facts.update(event_facts(*((started_by[2], started_by[0]) if started_by else (None, None))))
+        return facts
 
     def store_answer(self, run: WorkflowRun, workflow, resume: Resume) -> bool:
         """Store a collected answer; a refused one is asked again (False)."""
@@ -617,6 +622,7 @@ class ConversationProcessor:
                 message=self.message,
                 load_tags=self.tag_names,
                 clock=self._clock,
+                event=(self.event.event_type, self.event.payload) if self.event else None,
             )
         return self._facts
 

@@ -25,6 +25,12 @@ TRIGGER_LABELS = {
     "customer_unresponsive": "Customer unresponsive",
     "teammate_unresponsive": "Teammate unresponsive",
     "sla_missed": "SLA missed",
+    "tag_added": "Tag added",
+    "tag_removed": "Tag removed",
+    "priority_changed": "Priority changed",
+    "conversation_data_changed": "Conversation data changed",
+    "customer_reopened": "Customer reopens a closed conversation",
+    "custom_event": "Custom event received",
     "reusable": "Reusable (run by other workflows)",
 }
 # teammate_changed_state's option: the state the teammate moved the conversation to.
@@ -47,6 +53,15 @@ ATTRIBUTE_GROUPS = {
     "conversation": "Conversation",
     "message": "Message",
     "time": "Time",
+    "event": "Event",
+}
+# The picker's group of an attribute whose name does not say it: moments compared with
+# now go under Time.
+ATTRIBUTE_PICKER_GROUP = {
+    "conversation.waiting_since": "time",
+    "conversation.last_customer_message_at": "time",
+    "conversation.last_teammate_reply_at": "time",
+    "conversation.snoozed_until": "time",
 }
 ATTRIBUTE_LABELS = {
     "contact.name": "Name",
@@ -67,6 +82,11 @@ ATTRIBUTE_LABELS = {
     "conversation.channel": "Channel",
     "conversation.in_bot_inbox": "In the bot inbox",
     "conversation.created_at": "Conversation started",
+    "conversation.waiting_since": "Customer waiting since",
+    "conversation.last_customer_message_at": "Last customer message",
+    "conversation.last_teammate_reply_at": "Last teammate reply",
+    "conversation.snoozed_until": "Snoozed until",
+    "event.name": "Event name",
     "message.body": "Message text",
     "message.author_type": "Message author",
     "time.office_hours": "During office hours",
@@ -90,12 +110,15 @@ def attribute_label(attribute) -> str:
     group, _, rest = attribute.partition(".")
     if rest.startswith("custom.") and group in ATTRIBUTE_GROUPS:
         return f"{_humanize(rest[len('custom.') :])} ({ATTRIBUTE_GROUPS[group].lower()} data)"
+    if group == "event" and rest.startswith("metadata.") and rest != "metadata.":
+        return f"{_humanize(rest[len('metadata.') :])} (event metadata)"
     # Not an attribute the engine knows (the validator says so): said as typed, undotted.
     return _humanize(attribute.replace(".", " "))
 
 
 def attribute_group(attribute) -> str:
     group = attribute.partition(".")[0] if isinstance(attribute, str) else ""
+    group = ATTRIBUTE_PICKER_GROUP.get(attribute, group) if group else group
     return ATTRIBUTE_GROUPS.get(group, "Other")
 
 
@@ -130,10 +153,14 @@ OPERATOR_WORDS = {
     "after": "is after",
     "more_than_days_ago": "is more than … days ago",
     "less_than_days_ago": "is less than … days ago",
+    "more_than_ago": "is more than … ago",
+    "less_than_ago": "is less than … ago",
 }
 _OPERATOR_SENTENCES = {
     "more_than_days_ago": "is more than {value} days ago",
     "less_than_days_ago": "is less than {value} days ago",
+    "more_than_ago": "is more than {value} ago",
+    "less_than_ago": "is less than {value} ago",
 }
 MATCH_WORDS = {"all": "all of", "any": "any of"}
 MATCH_JOINERS = {"all": "and", "any": "or"}
@@ -180,6 +207,8 @@ def rule_words(attribute, operator, value=None) -> str:
     if operator in ("is_set", "is_unknown"):
         return f"{label} {operator_words(operator)}"
     shown = value_words(value)
+    if operator in ("more_than_ago", "less_than_ago"):
+        shown = duration_words(value)
     if operator in ("contains", "not_contains", "starts_with", "ends_with") and isinstance(
         value, str
     ):
@@ -221,6 +250,7 @@ VALUE_EXPECTED = {
     "number": "a number",
     "date": "a date such as 2026-01-31",
     "days": "a whole number of days (0 or more)",
+    "duration": 'a duration such as "30m", "2h" or "1d"',
     "text": "text",
     "bool": "yes or no",
     "scalar": "text, a number or yes/no",
@@ -312,6 +342,12 @@ def trigger_options_words(trigger, options: dict) -> str:
         )
     if options.get("after"):
         parts.append(f"for {duration_words(options['after'])}")
+    if options.get("tag"):
+        parts.append(f"“{options['tag']}”")
+    if options.get("key"):
+        parts.append(f"“{options['key']}”")
+    if options.get("name"):
+        parts.append(f"“{options['name']}”")
     return " ".join(parts)
 
 
@@ -584,12 +620,15 @@ WEEKDAY_WORDS = {
 VALUE_KIND_WORDS = {
     "number": "a number",
     "days": "a whole number of days",
+    "duration": 'a duration such as "2h"',
     "date": "a date",
     "bool": "yes or no",
     "weekday": "a day of the week",
     "list": "one or more values",
     "text": "filled in",
 }
+# Beside a time rule's duration box ("is more than … ago").
+DURATION_HINT = "ago (30m, 2h, 1d)"
 # The builder's words for places in a workflow (the error summary).
 PLACE_WORDS = {
     "trigger": "Trigger",
@@ -618,6 +657,8 @@ CUSTOM_KEY_PROBLEM = (
 
 def new_custom_attribute_words(group: str) -> str:
     """The picker's choice that reveals a key box: "Custom contact attribute…"."""
+    if group == "event":
+        return "Event metadata…"
     return f"Custom {ATTRIBUTE_GROUPS.get(group, group).lower()} attribute…"
 
 
@@ -650,7 +691,7 @@ LINT_WORDS = {
     ),
     "rule_never_true": (
         "“{rule}” is {outcome} on “{trigger}”: that trigger has no {what}.",
-        "Remove the rule, or choose a trigger that has a message.",
+        "Remove the rule, or choose a trigger that has a {what}.",
     ),
     "frequency_not_repeatable": (
         FREQUENCY_NOT_REPEATABLE,
@@ -666,7 +707,7 @@ LINT_WORDS = {
 LINT_ALWAYS_MATCHING = "an earlier branch always matches"
 LINT_NEVER_MATCHING = "its rules are an empty “any of” group, which matches nothing"
 LINT_OUTCOMES = {True: "always true", False: "never true"}
-LINT_FACT_WORDS = {"message": "triggering message"}
+LINT_FACT_WORDS = {"message": "triggering message", "event": "custom event"}
 LINT_EFFECT_WORDS = {
     "tag_added": "adds the tag “{value}”",
     "tag_removed": "removes the tag “{value}”",

@@ -46,11 +46,13 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   const trigger = form.querySelector("[name=trigger]");
+  // Each option field lists the triggers that have it (engine/definitions.TRIGGER_OPTIONS).
   function showTriggerOptions() {
     const value = trigger.value;
-    form.querySelector("[data-trigger-field=trigger_state]").classList.toggle("hidden", value !== "teammate_changed_state");
-    form.querySelector("[data-trigger-field=trigger_after]").classList.toggle(
-      "hidden", !["customer_unresponsive", "teammate_unresponsive"].includes(value));
+    form.querySelectorAll("[data-trigger-field] [data-triggers]").forEach((field) => {
+      const shown = field.dataset.triggers.split(" ").includes(value);
+      field.closest("[data-trigger-field]").classList.toggle("hidden", !shown);
+    });
   }
   trigger.addEventListener("change", showTriggerOptions);
   showTriggerOptions();

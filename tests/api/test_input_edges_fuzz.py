@@ -182,6 +182,10 @@ def world(db):
             "body": "x",
         },
         ("post", "/api/conversations/{id}/tags/"): {"name": "vip"},
+        ("post", "/api/conversations/{id}/events/"): {
+            "name": "order_refunded",
+            "metadata": {"amount": 30, "order": "A-7"},
+        },
         ("post", "/api/sla-policies/"): sla_doc,
         ("put", "/api/sla-policies/{id}/"): sla_change,
         ("patch", "/api/sla-policies/{id}/"): sla_change,

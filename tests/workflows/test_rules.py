@@ -130,6 +130,8 @@ class TestValidation:
                 value = "2026-01-31"
             elif operator in ("more_than_days_ago", "less_than_days_ago"):
                 value = 3
+            elif operator in ("more_than_ago", "less_than_ago"):
+                value = "2h"
             else:
                 value = "abc"
             assert compile_errors({"rules": [rule("contact.custom.x", operator, value)]}) == {}

@@ -59,6 +59,12 @@ TRIGGERS = (
     "customer_unresponsive",
     "teammate_unresponsive",
     "sla_missed",
+    "tag_added",
+    "tag_removed",
+    "priority_changed",
+    "conversation_data_changed",
+    "customer_reopened",
+    "custom_event",
     "reusable",
 )
 # Triggers that can happen again on the same conversation: "every time" means something
@@ -79,14 +85,37 @@ MESSAGE_TRIGGERS = (
     "teammate_replied",
     "teammate_added_note",
 )
-TRIGGER_FACT_PREFIXES = {"message": "message."}
+# Triggers whose event is a custom event (its name and metadata): `event.*` facts.
+EVENT_TRIGGERS = ("custom_event",)
+TRIGGER_FACT_PREFIXES = {"message": "message.", "event": "event."}
 
 
 def facts_missing_on(trigger) -> tuple[str, ...]:
     """The kinds of facts (TRIGGER_FACT_PREFIXES' keys) a trigger never has."""
-    if trigger == "reusable" or trigger in MESSAGE_TRIGGERS:
+    if trigger == "reusable":
         return ()
-    return ("message",)
+    missing = []
+    if trigger not in MESSAGE_TRIGGERS:
+        missing.append("message")
+    if trigger not in EVENT_TRIGGERS:
+        missing.append("event")
+    return tuple(missing)
+
+
+# Each trigger's options, declared once: option -> whether it is required. The validator, the
+# planner's matching (engine/planner.trigger_options_match) and the builder's option
+# fields (workflows/forms.py, static/js/builder.js) read them here.
+STATE, AFTER, TAG, KEY, EVENT_NAME = "state", "after", "tag", "key", "name"
+TRIGGER_OPTIONS = {
+    "teammate_changed_state": {STATE: False},
+    "customer_unresponsive": {AFTER: True},
+    "teammate_unresponsive": {AFTER: True},
+    "tag_added": {TAG: False},
+    "tag_removed": {TAG: False},
+    "conversation_data_changed": {KEY: False},
+    "custom_event": {EVENT_NAME: True},
+}
+MAX_EVENT_NAME_LENGTH = validation.MAX_EVENT_NAME_LENGTH
 
 
 FREQUENCIES = ("once", "every_time")
@@ -253,11 +282,8 @@ def _trigger_options(trigger, options, errors) -> dict:
     if not isinstance(options, dict):
         errors.add("trigger_options", "An object of options.")
         return parsed
-    allowed = {
-        "teammate_changed_state": {"state"},
-        "customer_unresponsive": {"after"},
-        "teammate_unresponsive": {"after"},
-    }.get(trigger if isinstance(trigger, str) else "", set())
+    declared = TRIGGER_OPTIONS.get(trigger if isinstance(trigger, str) else "", {})
+    allowed = set(declared)
     for key in set(options) - allowed:
         errors.add(f"trigger_options.{key}", f"{trigger} has no option {key!r}.")
     if "state" in allowed and "state" in options:
@@ -272,6 +298,28 @@ def _trigger_options(trigger, options, errors) -> dict:
         if after is not None:
             parsed["after"] = after
             parsed["_document"]["after"] = options["after"]
+    for key, limit in (
+        (TAG, MAX_TAG_LENGTH),
+        (KEY, validation.MAX_DATA_KEY_LENGTH),
+        (EVENT_NAME, MAX_EVENT_NAME_LENGTH),
+    ):
+        if key not in allowed:
+            continue
+        value = options.get(key)
+        if value in (None, "") and not declared[key]:
+            continue
+        place = f"trigger_options.{key}"
+        text = value.strip() if isinstance(value, str) else ""
+        if not text:
+            errors.add(place, "This field is required.")
+        elif len(text) > limit:
+            errors.add(place, f"At most {limit} characters.")
+        elif key == KEY and not validation.DATA_KEY_PATTERN.match(text):
+            errors.add(place, validation.DATA_KEY_INVALID)
+        elif problem := validation.text_problem(text):
+            errors.add(place, problem)
+        else:
+            parsed[key] = parsed["_document"][key] = text
     return parsed
 
 

@@ -308,11 +308,46 @@ def triggers_for(event: EventInfo) -> list[str]:
         return ["conversation_assigned"]
     if kind in ("sla_missed", "customer_unresponsive", "teammate_unresponsive"):
         return [kind]
+    # The customer writes in a closed conversation: it reopens first (a state change).
+    if (
+        kind == "state_changed"
+        and actor == CONTACT
+        and event.payload.get("previous") == "closed"
+        and event.payload.get("state") == "open"
+    ):
+        return ["customer_reopened"]
+    # Changes anyone makes (§6.7: a workflow's own only within the chain limit, which
+    # `plan` cuts, logged as a ChainCut record).
+    if kind in CHANGE_TRIGGERS and actor in (TEAMMATE, CONTACT, WORKFLOW, SYSTEM):
+        return [CHANGE_TRIGGERS[kind]]
     return []
 
 
+# Outbox event types (conversations.models.EventType) -> the trigger each change fires.
+CHANGE_TRIGGERS = {
+    "tag_added": "tag_added",
+    "tag_removed": "tag_removed",
+    "priority_changed": "priority_changed",
+    "data_set": "conversation_data_changed",
+    "custom_event": "custom_event",
+}
+# A trigger option -> the payload field of the event it is compared with.
+OPTION_PAYLOAD = {"tag": "tag", "key": "key", "name": "name"}
+
+
 def trigger_options_match(workflow, event: EventInfo) -> bool:
-    """A state trigger's state; an unresponsive trigger's `after` (the silence's length)."""
+    """A state trigger's state; an unresponsive trigger's `after` (the silence's length);
+    a tag trigger's tag and a custom event's name (ignoring case), a data trigger's key."""
+    for option, field_name in OPTION_PAYLOAD.items():
+        wanted = workflow.trigger_options.get(option)
+        if wanted is not None:
+            actual = event.payload.get(field_name)
+            if not isinstance(actual, str):
+                return False
+            if option == "key" and actual != wanted:  # data keys are case-sensitive
+                return False
+            if actual.casefold() != wanted.casefold():
+                return False
     if "after" in workflow.trigger_options:
         from conversations.durations import parse_duration
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from conversations.durations import parse_duration
 from conversations.validation import MAX_YEAR, MIN_YEAR, moment_problem
 from workflows.engine.errors import ErrorCollector
 from workflows.vocabulary import (
@@ -33,6 +34,8 @@ from workflows.vocabulary import value_words as vocabulary_value_words
 logger = logging.getLogger(__name__)
 
 TEXT, NUMBER, DATE, BOOL, TAGS, CUSTOM = "text", "number", "date", "bool", "tags", "custom"
+# A moment compared with now by a duration ("waiting since more than 2h ago").
+TIME = "time"
 
 ATTRIBUTE_TYPES = {
     "contact.name": TEXT,
@@ -53,12 +56,17 @@ ATTRIBUTE_TYPES = {
     "conversation.channel": TEXT,
     "conversation.in_bot_inbox": BOOL,
     "conversation.created_at": DATE,
+    "conversation.waiting_since": TIME,
+    "conversation.last_customer_message_at": TIME,
+    "conversation.last_teammate_reply_at": TIME,
+    "conversation.snoozed_until": TIME,
     "message.body": TEXT,
     "message.author_type": TEXT,
     "time.office_hours": BOOL,
     "time.weekday": TEXT,
+    "event.name": TEXT,
 }
-CUSTOM_PREFIXES = ("contact.custom.", "company.custom.", "conversation.custom.")
+CUSTOM_PREFIXES = ("contact.custom.", "company.custom.", "conversation.custom.", "event.metadata.")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 UNARY = {"is_set", "is_unknown"}
@@ -70,7 +78,9 @@ OPERATORS = {
     DATE: {"before", "after", "more_than_days_ago", "less_than_days_ago"} | UNARY,
     BOOL: {"is", "is_not"} | UNARY,
     TAGS: {"contains", "not_contains", "in", "not_in"} | UNARY,
+    TIME: {"more_than_ago", "less_than_ago"} | UNARY,
 }
+AGO_OPERATORS = ("more_than_ago", "less_than_ago")
 ALL_OPERATORS = set().union(*OPERATORS.values())
 OPERATORS[CUSTOM] = ALL_OPERATORS
 MAX_GROUP_DEPTH = 10
@@ -140,6 +150,17 @@ def _as_days(value) -> int:
     return value
 
 
+def _as_duration(value) -> timedelta:
+    """ "2h" (conversations.durations' format), longer than zero."""
+    try:
+        duration = parse_duration(value)
+    except ValueError:
+        raise ValueError(VALUE_EXPECTED["duration"]) from None
+    if duration <= timedelta(0):
+        raise ValueError(VALUE_EXPECTED["duration"])
+    return duration
+
+
 def _as_text(value) -> str:
     if not isinstance(value, str):
         raise ValueError(VALUE_EXPECTED["text"])
@@ -170,6 +191,8 @@ def _parser(kind: str, operator: str, attribute: str):
         return _as_datetime
     if operator in ("more_than_days_ago", "less_than_days_ago"):
         return _as_days
+    if operator in AGO_OPERATORS:
+        return _as_duration
     if kind == NUMBER:
         return _as_decimal
     if kind == BOOL:
@@ -304,6 +327,11 @@ class Rule:
             except OverflowError:  # more days than the calendar holds: before any date
                 threshold = datetime.min.replace(tzinfo=UTC)
             return moment < threshold if op == "more_than_days_ago" else moment > threshold
+        if op in AGO_OPERATORS:
+            # More than 2h ago: the moment is before now - 2h (at it: neither).
+            moment = _actual_datetime(actual)
+            threshold = facts["time.now"] - self.value
+            return moment < threshold if op == "more_than_ago" else moment > threshold
         if op in ("before", "after"):
             moment = _actual_datetime(actual)
             return moment < self.value if op == "before" else moment > self.value
