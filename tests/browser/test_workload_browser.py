@@ -31,7 +31,7 @@ def fill_billing(admin_user):
 def test_a_teammate_goes_away_and_comes_back_which_hands_out_the_queue(
     login_as, live_server, admin_user, width
 ):
-    team, ana, bo = fill_billing(admin_user)
+    *_, bo = fill_billing(admin_user)
     waiting = Conversation.objects.get(assignment_queued=True)
     page = login_as(bo, width=width)
     page.goto(f"{live_server.url}/inbox/")
