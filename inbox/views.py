@@ -176,8 +176,13 @@ def assign(request, pk):
 
     def change(conversation, acting):
         assignee, team = form.cleaned_data["assignee"], form.cleaned_data["team"]
+        method = form.cleaned_data["method"]
         if assignee is None and team is None:
             services.conversation_unassign(conversation=conversation, acting=acting)
+        elif method:
+            services.conversation_assign_to_team(
+                conversation=conversation, team=team, method=method, acting=acting
+            )
         else:
             services.conversation_assign(
                 conversation=conversation, assignee=assignee, team=team, acting=acting
