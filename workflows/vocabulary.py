@@ -42,7 +42,7 @@ ASSIGN_METHOD_WORDS = {
     "round_robin": "round robin",
     "balanced": "balanced (fewest open conversations)",
 }
-ASSIGN_METHOD_NONE = "nobody: the team's inbox"
+ASSIGN_METHOD_NONE = "Nobody: the team's inbox"
 
 # --- attributes ------------------------------------------------------------------------
 
