@@ -336,3 +336,27 @@ def test_background_steps_add_note_set_data_reopen_unassign_and_remove_tag(teamm
     assert tag_names(conversation) == []
     assert conversation.assignee is None
     assert conversation.state == Conversation.State.OPEN
+
+
+def test_an_assignment_held_back_behind_the_bot_keeps_its_method(teammate):
+    member = TeammateFactory(username="zed")
+    TeamFactory(name="Billing", members=[member])
+    make_workflow(
+        "Ask first",
+        trigger="customer_first_message",
+        steps=[{"type": "reply_buttons", "body": "Sales or support?", "buttons": [
+            {"label": "Sales", "steps": []}, {"label": "Support", "steps": []},
+        ]}],
+    )  # fmt: skip
+    make_workflow(
+        "Route",
+        trigger="customer_first_message",
+        steps=[{"type": "assign", "team": "Billing", "method": "balanced"}],
+    )
+    conversation = open_conversation()
+    assert (conversation.in_bot_inbox, conversation.team) == (True, None)
+
+    say(conversation, "Support")
+
+    assert conversation.in_bot_inbox is False
+    assert (conversation.assignee, conversation.team.name) == (member, "Billing")
