@@ -746,7 +746,7 @@ def _release_room(conversation: Conversation, teammate_id: int | None) -> None:
     """The teammate has one open conversation fewer: their teams' queues may move."""
     if teammate_id is None:
         return
-    conversation_flush_writes(conversation)  # the counts read the conversations
+    # (Read before the flush: this conversation has a teammate, so it is in no queue.)
     team_ids = set(
         Conversation.objects.filter(
             assignment_queued=True, state=State.OPEN, team__members=teammate_id
@@ -755,6 +755,8 @@ def _release_room(conversation: Conversation, teammate_id: int | None) -> None:
         .values_list("team_id", flat=True)
         .distinct()
     )
+    if team_ids:
+        conversation_flush_writes(conversation)  # the counts read the conversations
     for team_id in sorted(team_ids):
         team_queue_drain(team=team_id)
 
