@@ -46,12 +46,30 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Teammate)
 class TeammateAdmin(UserAdmin):
-    list_display = ["username", "email", "first_name", "last_name", "is_workspace_admin", "is_away"]
+    list_display = [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_workspace_admin",
+        "is_away",
+        "capacity",
+    ]
     list_filter = ["is_workspace_admin", "is_away", "is_active", "teams"]
     fieldsets = [
         *UserAdmin.fieldsets,
-        ("Workspace", {"fields": ["is_workspace_admin", "is_away"]}),
+        ("Workspace", {"fields": ["is_workspace_admin", "is_away", "capacity"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        routing_fields = {"is_away", "capacity"} & set(form.changed_data)
+        before = Teammate.objects.get(pk=obj.pk) if change and routing_fields else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            # Through the service: the teams' queues move (or are requeued) as in the inbox.
+            services.teammate_update_settings(
+                teammate=before, away=obj.is_away, capacity=obj.capacity
+            )
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -81,7 +99,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(AuditedAdmin):
-    list_display = ["name", "member_count"]
+    list_display = ["name", "member_count", "away_policy"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
 

@@ -26,7 +26,7 @@ from config.api_input import (
     StrictInputSerializer,
     StrictModelSerializer,
 )
-from conversations import services, sla, validation
+from conversations import routing, services, sla, validation
 from conversations.actors import Actor
 from conversations.api_auth import (
     IsTeammate,
@@ -48,6 +48,7 @@ from conversations.models import (
     Team,
     Teammate,
 )
+from conversations.routing import MAX_CAPACITY
 
 # What a contact sees of its own timeline: the messages, not notes or internal changes.
 CONTACT_VISIBLE_PARTS = [PartType.CUSTOMER_MESSAGE, PartType.TEAMMATE_REPLY, PartType.BOT_MESSAGE]
@@ -197,14 +198,48 @@ class TeammateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Teammate
-        fields = ["id", "username", "name", "email", "is_admin", "is_away"]
+        fields = ["id", "username", "name", "email", "is_admin", "is_away", "capacity"]
 
 
-class TeammateViewSet(viewsets.ReadOnlyModelViewSet):
+class TeammateSettingsSerializer(StrictInputSerializer):
+    """PATCH /api/teammates/{id}/: away (anyone for themselves), capacity (admins)."""
+
+    away = serializers.BooleanField(required=False)
+    capacity = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_CAPACITY,
+        error_messages={
+            "min_value": validation.CAPACITY_OUT_OF_RANGE,
+            "max_value": validation.CAPACITY_OUT_OF_RANGE,
+        },
+    )
+
+
+class TeammateViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = Teammate.objects.filter(is_active=True).order_by("username")
     serializer_class = TeammateSerializer
     permission_classes = [IsTeammate]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(request=TeammateSettingsSerializer, responses={200: TeammateSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        teammate = self.get_object()
+        data = TeammateSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        settings = data.validated_data
+        is_admin = request.user.is_workspace_admin
+        if not is_admin and (teammate.pk != request.user.pk or "capacity" in settings):
+            raise PermissionDenied(validation.TEAMMATE_SETTINGS_OWN_AWAY_ONLY)
+        changes = {}
+        if "away" in settings:
+            changes["away"] = settings["away"]
+        if "capacity" in settings:
+            changes["capacity"] = settings["capacity"]
+        services.teammate_update_settings(teammate=teammate, **changes)
+        return Response(TeammateSerializer(teammate).data)
 
 
 class TeamSerializer(StrictModelSerializer):
@@ -214,7 +249,7 @@ class TeamSerializer(StrictModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "members", "created_at"]
+        fields = ["id", "name", "members", "away_policy", "created_at"]
         read_only_fields = ["created_at"]
 
 
@@ -297,6 +332,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "snoozed_until",
             "assignee",
             "team",
+            "assignment_queued",
             "tags",
             "priority",
             "in_bot_inbox",
@@ -420,10 +456,14 @@ class PartActionSerializer(StrictInputSerializer):
     snoozed_until = serializers.DateTimeField(required=False)
     assignee_id = serializers.IntegerField(required=False, allow_null=True)
     team_id = serializers.IntegerField(required=False, allow_null=True)
+    # With team_id and no assignee_id: give it to a member of the team by this method.
+    method = serializers.ChoiceField(choices=list(routing.METHODS), required=False)
 
     def validate(self, attrs):
         if attrs["message_type"] == "snoozed" and "snoozed_until" not in attrs:
             raise serializers.ValidationError({"snoozed_until": ["Required to snooze."]})
+        if "method" in attrs and (not attrs.get("team_id") or attrs.get("assignee_id")):
+            raise serializers.ValidationError({"method": [validation.ASSIGN_METHOD_NEEDS_TEAM]})
         return attrs
 
 
@@ -627,6 +667,13 @@ class ConversationViewSet(
                     raise serializers.ValidationError({"team_id": [f"No team with id {team_id}."]})
             if assignee is None and team is None:
                 services.conversation_unassign(conversation=conversation, acting=acting)
+            elif "method" in data.validated_data:
+                services.conversation_assign_to_team(
+                    conversation=conversation,
+                    team=team,
+                    method=data.validated_data["method"],
+                    acting=acting,
+                )
             else:
                 services.conversation_assign(
                     conversation=conversation, assignee=assignee, team=team, acting=acting

@@ -9,11 +9,13 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from conversations import business_time
+from conversations.routing import AWAY_KEEP, AWAY_REQUEUE, MAX_CAPACITY
 from conversations.validation import MAX_TAG_NAME_LENGTH
 
 
@@ -35,6 +37,14 @@ class Teammate(AbstractUser):
         default=False, help_text="Workspace admins build and edit workflows."
     )
     is_away = models.BooleanField(default=False, help_text="Away teammates get no new work.")
+    capacity = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_CAPACITY)],
+        help_text="Open conversations at most from team assignment; empty: no limit.",
+    )
+    # When team assignment last gave them a conversation (balanced: ties go to the oldest).
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "teammate"
@@ -49,8 +59,22 @@ class Teammate(AbstractUser):
 
 
 class Team(models.Model):
+    class AwayPolicy(models.TextChoices):
+        KEEP = AWAY_KEEP, "Keep their open conversations"
+        REQUEUE = AWAY_REQUEUE, "Put their open conversations back in the queue"
+
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(Teammate, related_name="teams", blank=True)
+    away_policy = models.CharField(
+        max_length=10,
+        choices=AwayPolicy.choices,
+        default=AwayPolicy.KEEP,
+        help_text="What happens to a member's open conversations when they go away.",
+    )
+    # The round robin's position: the member it gave the last conversation to.
+    last_assigned_member = models.ForeignKey(
+        Teammate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -266,6 +290,9 @@ class Conversation(models.Model):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
     )
+    # Waiting in its team's queue for a member with room (handed out oldest first).
+    assignment_queued = models.BooleanField(default=False)
+    queued_at = models.DateTimeField(null=True, blank=True)
     # True while a customer-facing workflow handles the conversation.
     in_bot_inbox = models.BooleanField(default=False)
     priority = models.BooleanField(default=False)
@@ -299,6 +326,11 @@ class Conversation(models.Model):
                 fields=["assignee", "state", "waiting_since", "id"], name="conv_assignee_waiting"
             ),
             models.Index(fields=["team", "state", "waiting_since", "id"], name="conv_team_waiting"),
+            models.Index(
+                fields=["team", "queued_at", "id"],
+                name="conv_team_queue",
+                condition=models.Q(assignment_queued=True),
+            ),
             models.Index(
                 fields=["state", "waiting_since", "id"],
                 name="conv_unassigned_waiting",

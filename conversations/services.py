@@ -24,14 +24,16 @@ After the commit, a change is published to the pages that watch the conversation
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from conversations import live, sla, validation
+from conversations import live, routing, sla, validation
 from conversations.actors import Actor
 from conversations.models import (
     Company,
@@ -49,6 +51,7 @@ from conversations.models import (
 )
 
 State = Conversation.State
+UNCHANGED = object()  # an argument left out (None means something: no limit)
 # Names are copied into parts and events: cut to their columns, so a long but legal name
 # (a 254-character email, a teammate's 300-character full name) never fails a change.
 AUTHOR_NAME_LENGTH = Part._meta.get_field("author_name").max_length
@@ -610,27 +613,57 @@ def conversation_assign(
             and getattr(new_team, "pk", None) == previous_team_id
         ):
             return conversation
-        conversation.assignee = new_assignee
-        conversation.team = new_team
-        _save(conversation, "assignee", "team")
-        _record(
+        _write_assignment(
             conversation,
+            assignee=new_assignee,
+            team=new_team,
             acting=acting,
-            part_type=PartType.ASSIGNMENT,
-            event_type=EventType.ASSIGNED,
             now=now,
-            details={
-                "assignee": new_assignee.display_name if new_assignee else None,
-                "team": new_team.name if new_team else None,
-            },
-            payload={
-                "assignee_id": conversation.assignee_id,
-                "team_id": conversation.team_id,
-                "previous_assignee_id": previous_assignee_id,
-                "previous_team_id": previous_team_id,
-            },
+            # Still waiting only in the same team's queue; a plain team assignment is the
+            # team's inbox, not its queue.
+            queued=(
+                new_assignee is None
+                and conversation.assignment_queued
+                and getattr(new_team, "pk", None) == previous_team_id
+            ),
         )
+        _release_room(conversation, previous_assignee_id)
     return conversation
+
+
+def _write_assignment(conversation, *, assignee, team, acting, now, queued=False) -> None:
+    """Save who has the conversation and record the assignment (with `queued`: it waits
+    in the team's queue for a member with room)."""
+    previous_assignee_id, previous_team_id = conversation.assignee_id, conversation.team_id
+    conversation.assignee = assignee
+    conversation.team = team
+    fields = ["assignee", "team"]
+    if queued != conversation.assignment_queued or (queued and conversation.queued_at is None):
+        conversation.assignment_queued = queued
+        conversation.queued_at = (conversation.queued_at or now) if queued else None
+        fields += ["assignment_queued", "queued_at"]
+    _save(conversation, *fields)
+    details = {
+        "assignee": assignee.display_name if assignee else None,
+        "team": team.name if team else None,
+    }
+    payload = {
+        "assignee_id": conversation.assignee_id,
+        "team_id": conversation.team_id,
+        "previous_assignee_id": previous_assignee_id,
+        "previous_team_id": previous_team_id,
+    }
+    if queued:
+        details["queued"] = payload["queued"] = True
+    _record(
+        conversation,
+        acting=acting,
+        part_type=PartType.ASSIGNMENT,
+        event_type=EventType.ASSIGNED,
+        now=now,
+        details=details,
+        payload=payload,
+    )
 
 
 def conversation_unassign(*, conversation: Conversation | int, acting: Actor) -> Conversation:
@@ -644,9 +677,12 @@ def conversation_unassign(*, conversation: Conversation | int, acting: Actor) ->
             "previous_assignee_id": conversation.assignee_id,
             "previous_team_id": conversation.team_id,
         }
+        previous_assignee_id = conversation.assignee_id
         conversation.assignee = None
         conversation.team = None
-        _save(conversation, "assignee", "team")
+        conversation.assignment_queued = False
+        conversation.queued_at = None
+        _save(conversation, "assignee", "team", "assignment_queued", "queued_at")
         _record(
             conversation,
             acting=acting,
@@ -655,7 +691,227 @@ def conversation_unassign(*, conversation: Conversation | int, acting: Actor) ->
             now=now,
             payload=payload,
         )
+        _release_room(conversation, previous_assignee_id)
     return conversation
+
+
+# --- team assignment: methods, capacity and the queue --------------------------------------
+#
+# Locks, always in this order, so that no two transactions wait on each other: the one
+# conversation being changed (the caller's, waited for), then the team row, then the
+# team's members in id order (both FOR NO KEY UPDATE: assigning still takes its foreign-
+# key lock), then queued conversations oldest first, SKIP LOCKED (never waited for while
+# a team is held: a queued conversation busy elsewhere waits for the next hand-out).
+# Every team assignment holds the members' rows while it counts their open
+# conversations, so two workers never give one member more than their capacity, even
+# when the member is in several teams.
+
+
+def _lock_team(team: Team | int) -> Team:
+    pk = team.pk if isinstance(team, Team) else team
+    return Team.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+def _member_loads(team: Team) -> list[routing.MemberLoad]:
+    """The team's active members, locked, with their open conversations counted."""
+    members = list(
+        Teammate.objects.select_for_update(no_key=True)
+        .filter(teams=team, is_active=True)
+        .order_by("id")
+        .values_list("id", "capacity", "is_away", "last_assigned_at")
+    )
+    counts = dict(
+        Conversation.objects.filter(
+            assignee_id__in=[member[0] for member in members], state=State.OPEN
+        )
+        .order_by()
+        .values("assignee_id")
+        .annotate(open_count=Count("id"))
+        .values_list("assignee_id", "open_count")
+    )
+    return [
+        routing.MemberLoad(
+            id=pk,
+            open_count=counts.get(pk, 0),
+            capacity=capacity,
+            away=away,
+            last_assigned_at=last_assigned_at,
+        )
+        for pk, capacity, away, last_assigned_at in members
+    ]
+
+
+def _give_to_member(loads, member_id, team, now) -> list[routing.MemberLoad]:
+    """Remember who got one (rotation, balanced ties); the loads with theirs counted."""
+    Teammate.objects.filter(pk=member_id).update(last_assigned_at=now)
+    Team.objects.filter(pk=team.pk).update(last_assigned_member_id=member_id)
+    team.last_assigned_member_id = member_id
+    return [
+        replace(load, open_count=load.open_count + 1, last_assigned_at=now)
+        if load.id == member_id
+        else load
+        for load in loads
+    ]
+
+
+def conversation_assign_to_team(
+    *, conversation: Conversation | int, team: Team, method: str, acting: Actor
+) -> Conversation:
+    """Give the conversation to a member of the team by `method` ("round_robin" or
+    "balanced", conversations/routing.py); when no member has room (away, or at their
+    capacity) it waits in the team's queue (`assignment_queued`) until one has.
+
+    A conversation already with a member of this team stays with them."""
+    if method not in routing.METHODS:
+        raise ValidationError({"method": validation.ASSIGN_METHOD_UNKNOWN})
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        conversation = _locked(conversation)
+        conversation_flush_writes(conversation)  # the counts read the conversations
+        team = _lock_team(team)
+        loads = _member_loads(team)
+        if conversation.team_id == team.pk and (
+            conversation.assignment_queued
+            or any(load.id == conversation.assignee_id for load in loads)
+        ):
+            return conversation
+        member_id = routing.choose_member(
+            loads, method, last_member_id=team.last_assigned_member_id
+        )
+        previous_assignee_id = conversation.assignee_id
+        if member_id is None:
+            _write_assignment(
+                conversation, assignee=None, team=team, acting=acting, now=now, queued=True
+            )
+        else:
+            _give_to_member(loads, member_id, team, now)
+            _write_assignment(
+                conversation,
+                assignee=Teammate.objects.get(pk=member_id),
+                team=team,
+                acting=acting,
+                now=now,
+            )
+        _release_room(conversation, previous_assignee_id)
+    return conversation
+
+
+def _release_room(conversation: Conversation, teammate_id: int | None) -> None:
+    """The teammate has one open conversation fewer: their teams' queues may move."""
+    if teammate_id is None:
+        return
+    # (Read before the flush: this conversation has a teammate, so it is in no queue.)
+    team_ids = set(
+        Conversation.objects.filter(
+            assignment_queued=True, state=State.OPEN, team__members=teammate_id
+        )
+        .order_by()
+        .values_list("team_id", flat=True)
+        .distinct()
+    )
+    if team_ids:
+        conversation_flush_writes(conversation)  # the counts read the conversations
+    for team_id in sorted(team_ids):
+        team_queue_drain(team=team_id)
+
+
+def team_queue_drain(*, team: Team | int) -> list[int]:
+    """Hand the team's queued open conversations, oldest first, to the members with room
+    (each to the one with the fewest open: balanced); the ids handed out."""
+    handed: list[int] = []
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        team = _lock_team(team)
+        loads = _member_loads(team)
+        rooms = [routing.room_left(load) for load in loads]
+        if not any(room is None or room > 0 for room in rooms):
+            return handed
+        limit = None if None in rooms else sum(rooms)
+        queued = (
+            Conversation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(team=team, assignment_queued=True, state=State.OPEN)
+            .order_by("queued_at", "id")
+        )
+        if limit is not None:
+            queued = queued[:limit]
+        acting = Actor.system()
+        members = {}
+        for conversation in queued:
+            member_id = routing.choose_member(loads, routing.BALANCED)
+            if member_id is None:
+                break
+            loads = _give_to_member(loads, member_id, team, now)
+            if member_id not in members:
+                members[member_id] = Teammate.objects.get(pk=member_id)
+            conversation._row_locked = True
+            _write_assignment(
+                conversation, assignee=members[member_id], team=team, acting=acting, now=now
+            )
+            handed.append(conversation.pk)
+    return handed
+
+
+def team_requeue_member(*, team: Team, teammate: Teammate) -> list[int]:
+    """Put the teammate's open conversations in this team back in its queue (they went
+    away and the team says so); the ids requeued. Each conversation is locked before the
+    team (the order above), one at a time."""
+    requeued = []
+    ids = Conversation.objects.filter(team=team, assignee=teammate, state=State.OPEN).values_list(
+        "id", flat=True
+    )
+    for conversation_id in sorted(ids):
+        with transaction.atomic(savepoint=False):
+            conversation = conversation_lock(conversation_id)
+            if (
+                conversation.assignee_id != teammate.pk
+                or conversation.team_id != team.pk
+                or conversation.state != State.OPEN
+            ):
+                continue
+            _lock_team(team)
+            _write_assignment(
+                conversation,
+                assignee=None,
+                team=team,
+                acting=Actor.system(),
+                now=timezone.now(),
+                queued=True,
+            )
+            requeued.append(conversation.pk)
+    return requeued
+
+
+def teammate_update_settings(
+    *, teammate: Teammate, away: bool | None = None, capacity=UNCHANGED
+) -> Teammate:
+    """Set a teammate's away flag and/or capacity (None: no limit), then move the queues
+    this may release: back from away or more capacity hands out waiting conversations;
+    going away puts their conversations back in the queue of each team that says so."""
+    fields = {}
+    if away is not None:
+        fields["is_away"] = bool(away)
+    if capacity is not UNCHANGED:
+        if capacity is not None and not (
+            isinstance(capacity, int) and 0 <= capacity <= routing.MAX_CAPACITY
+        ):
+            raise ValidationError({"capacity": validation.CAPACITY_OUT_OF_RANGE})
+        fields["capacity"] = capacity
+    if not fields:
+        return teammate
+    with transaction.atomic():
+        # Its own transaction: the teammate's row is locked alone (the lock order above
+        # takes members after teams), and the queues below see the new settings.
+        Teammate.objects.filter(pk=teammate.pk).update(**fields)
+    went_away = fields.get("is_away") is True and not teammate.is_away
+    for name, value in fields.items():
+        setattr(teammate, name, value)
+    teams = list(Team.objects.filter(members=teammate).order_by("id"))
+    for team in teams:
+        if went_away and team.away_policy == Team.AwayPolicy.REQUEUE:
+            team_requeue_member(team=team, teammate=teammate)
+        with transaction.atomic():
+            team_queue_drain(team=team)
+    return teammate
 
 
 # --- state -----------------------------------------------------------------------------
@@ -688,9 +944,12 @@ def conversation_close(*, conversation: Conversation | int, acting: Actor) -> Co
     with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         if conversation.state != State.CLOSED:
+            was_open = conversation.state == State.OPEN
             _change_state(
                 conversation, state=State.CLOSED, part_type=PartType.CLOSED, acting=acting, now=now
             )
+            if was_open:
+                _release_room(conversation, conversation.assignee_id)
     return conversation
 
 
@@ -721,6 +980,7 @@ def conversation_snooze(
         conversation = _locked(conversation)
         if conversation.state == State.SNOOZED and conversation.snoozed_until == until:
             return conversation
+        was_open = conversation.state == State.OPEN
         _change_state(
             conversation,
             state=State.SNOOZED,
@@ -729,6 +989,8 @@ def conversation_snooze(
             now=now,
             until=until,
         )
+        if was_open:
+            _release_room(conversation, conversation.assignee_id)
     return conversation
 
 

@@ -19,6 +19,8 @@ def describe_part(part: Part) -> str:
         return f"{who} started the conversation"
     if kind == PartType.ASSIGNMENT:
         target = " in ".join(n for n in (details.get("assignee"), details.get("team")) if n)
+        if details.get("queued"):
+            return f"{who} put this conversation in the queue of {target}: no member has room"
         return f"{who} assigned this conversation to {target}"
     if kind == PartType.UNASSIGNMENT:
         return f"{who} unassigned this conversation"

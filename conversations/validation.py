@@ -39,6 +39,12 @@ BODY_TOO_LONG = f"The message is longer than {MAX_BODY_LENGTH:,} characters."
 TAG_NAME_BLANK = "The tag name is blank."
 TAG_NAME_TOO_LONG = f"A tag name has at most {MAX_TAG_NAME_LENGTH} characters."
 SNOOZE_IN_PAST = "The snooze time must be in the future."
+ASSIGN_METHOD_UNKNOWN = 'Choose "balanced" or "round_robin".'
+ASSIGN_METHOD_NEEDS_TEAM = "A method gives the conversation to a member of a team: name the team."
+TEAMMATE_SETTINGS_OWN_AWAY_ONLY = (
+    "Only workspace admins may change another teammate or a capacity; you may set your own away."
+)
+CAPACITY_OUT_OF_RANGE = "A whole number from 0 to 1,000, or empty for no limit."
 ASSIGN_NOTHING = "Name a teammate or a team to assign to."
 ASSIGNEE_NOT_IN_TEAM = "{teammate} is not a member of the team {team}."
 ASSIGNEE_INACTIVE = "{teammate} is deactivated and cannot be assigned."

@@ -7,6 +7,7 @@ from conversations import validation
 from conversations.models import Conversation, SlaPolicy, Team, Teammate
 from conversations.office_hours import workspace_zone
 from conversations.validation import MAX_BODY_LENGTH, MAX_TAG_NAME_LENGTH
+from workflows.vocabulary import ASSIGN_METHOD_NONE, ASSIGN_METHOD_WORDS
 
 VIEW_CHOICES = ["mine", "unassigned", "bot", "all"]
 SNOOZE_PRESETS = [
@@ -56,6 +57,17 @@ class AssignForm(forms.Form):
     team = forms.ModelChoiceField(
         queryset=Team.objects.all(), required=False, empty_label="No team"
     )
+    method = forms.ChoiceField(
+        choices=[("", ASSIGN_METHOD_NONE), *ASSIGN_METHOD_WORDS.items()],
+        required=False,
+        label="Give it to a member",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") and (data.get("team") is None or data.get("assignee")):
+            self.add_error("method", validation.ASSIGN_METHOD_NEEDS_TEAM)
+        return data
 
 
 class TagForm(forms.Form):

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from conversations.models import ActorType, Contact, Conversation, Part, PartType, Tag, Team
 from conversations.sla import open_targets
@@ -380,3 +380,62 @@ def running_sla_badge(conversation, now: datetime) -> dict | None:
     if due < now:
         return {"label": f"{label} missed {span} ago", "missed": True}
     return {"label": f"{label} due in {span}", "missed": False}
+
+
+# --- the workload (admins): who has how much, what waits -----------------------------------
+
+
+@dataclass(frozen=True)
+class MemberWorkload:
+    teammate: object
+    open_count: int
+    capacity: int | None
+    away: bool
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.open_count >= self.capacity
+
+
+@dataclass(frozen=True)
+class TeamWorkload:
+    team: Team
+    waiting: int  # in the team's queue
+    members: list
+
+
+def team_workloads() -> list[TeamWorkload]:
+    """Per team: its queue and, per active member, their open conversations (in every
+    team: capacity counts them all), capacity and away (three queries)."""
+    teams = list(Team.objects.prefetch_related("members").order_by("name"))
+    open_counts = dict(
+        Conversation.objects.filter(state=Conversation.State.OPEN, assignee__isnull=False)
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    waiting = dict(
+        Conversation.objects.filter(assignment_queued=True, state=Conversation.State.OPEN)
+        .order_by()
+        .values("team_id")
+        .annotate(n=Count("id"))
+        .values_list("team_id", "n")
+    )
+    return [
+        TeamWorkload(
+            team=team,
+            waiting=waiting.get(team.pk, 0),
+            members=[
+                MemberWorkload(
+                    teammate=member,
+                    open_count=open_counts.get(member.pk, 0),
+                    capacity=member.capacity,
+                    away=member.is_away,
+                )
+                for member in sorted(team.members.all(), key=lambda m: m.username)
+                if member.is_active
+            ],
+        )
+        for team in teams
+    ]

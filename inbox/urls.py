@@ -7,6 +7,7 @@ app_name = "inbox"
 urlpatterns = [
     path("", views.inbox_list, name="list"),
     path("away/", views.toggle_away, name="away"),
+    path("workload/", views.workload, name="workload"),
     path("live/", live_views.inbox_stream, name="live"),
     path("conversations/<int:pk>/live/", live_views.conversation_stream, name="conversation_live"),
     path("conversations/<int:pk>/", views.conversation_detail, name="conversation"),

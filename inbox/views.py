@@ -183,8 +183,13 @@ def assign(request, pk):
 
     def change(conversation, acting):
         assignee, team = form.cleaned_data["assignee"], form.cleaned_data["team"]
+        method = form.cleaned_data["method"]
         if assignee is None and team is None:
             services.conversation_unassign(conversation=conversation, acting=acting)
+        elif method:
+            services.conversation_assign_to_team(
+                conversation=conversation, team=team, method=method, acting=acting
+            )
         else:
             services.conversation_assign(
                 conversation=conversation, assignee=assignee, team=team, acting=acting
@@ -283,10 +288,19 @@ def change_state(request, pk, state):
 @login_required
 @require_POST
 def toggle_away(request):
-    request.user.is_away = not request.user.is_away
-    request.user.save(update_fields=["is_away"])
+    # Through the service: coming back hands out what waits in the teams' queues, going
+    # away may put one's conversations back in them.
+    services.teammate_update_settings(teammate=request.user, away=not request.user.is_away)
     messages.success(request, "You are away." if request.user.is_away else "You are back.")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "inbox:list"
     return redirect(target or "inbox:list")
+
+
+@login_required
+def workload(request):
+    """Admins: per team, what waits in its queue and each member's load."""
+    if not request.user.is_workspace_admin:
+        return render(request, "403.html", status=403)
+    return render(request, "inbox/workload.html", {"teams": selectors.team_workloads()})

@@ -134,7 +134,8 @@ def _form_field(spec: steps.Field) -> forms.Field:
     if spec.kind == steps.BOOL:
         return forms.BooleanField(**common)
     if spec.kind == steps.CHOICE:
-        return forms.ChoiceField(choices=[("", vocabulary.NEVER), *spec.choices], **common)
+        blank = spec.blank or vocabulary.NEVER
+        return forms.ChoiceField(choices=[("", blank), *spec.choices], **common)
     if spec.kind == steps.DATA_VALUE:
         return forms.CharField(max_length=MAX_TYPED_VALUE_LENGTH, **common)
     if spec.kind in (steps.HEADERS, steps.JSON_BODY, steps.SAVE_MAP):

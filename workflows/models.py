@@ -258,6 +258,8 @@ class DeferredAssignment(models.Model):
     run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="deferred")
     assignee = models.ForeignKey(Teammate, null=True, blank=True, on_delete=models.CASCADE)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE)
+    # The step's assignment method within the team ("" for the team alone).
+    method = models.CharField(max_length=20, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)
 

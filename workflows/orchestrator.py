@@ -28,10 +28,11 @@ from conversations.dispatch import enqueue_on_commit
 from conversations.models import Conversation, Event
 from webhooks import outbox as webhook_outbox
 from webhooks.events import RUN_ENDED, RUN_STARTED, run_event
-from workflows import http_requests, log_words, step_actions, timers
+from workflows import http_requests, log_words, step_actions, timers, vocabulary
 from workflows.catalog import catalog_at, current_catalog, workflows_for_run
 from workflows.engine import executor, http_step, planner, snapshot
 from workflows.engine import timers as timer_rules
+from workflows.engine.definitions import Step
 from workflows.engine.executor import RunState
 from workflows.engine.planner import (
     ConversationState,
@@ -596,11 +597,11 @@ class ConversationProcessor:
             }
             if not drop:
                 try:
-                    services.conversation_assign(
-                        conversation=self.conversation,
-                        assignee=deferred.assignee,
-                        team=deferred.team,
-                        acting=acting,
+                    step_actions.assign_by_step(
+                        Step("assign", {"method": deferred.method}),
+                        deferred.assignee,
+                        deferred.team,
+                        {"conversation": self.conversation, "acting": acting},
                     )
                     record["outcome"] = "applied"
                 except ValidationError as error:
@@ -675,6 +676,7 @@ class ConversationProcessor:
             run=self.current_run,
             assignee=assignee,
             team=team,
+            method=vocabulary.assign_method(step.args) or "",
             created_at=self.now,
         )
         target = step_actions.describe_assignment(assignee, team)

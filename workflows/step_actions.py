@@ -5,7 +5,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 
 from conversations import services
 from conversations.actors import Actor
@@ -32,31 +31,22 @@ def find_team(name: str) -> Team:
     return team
 
 
-def round_robin_pick(team: Team) -> Teammate:
-    """The available member with the fewest open conversations (then by name)."""
-    members = (
-        team.members.filter(is_active=True, is_away=False)
-        .annotate(
-            open_count=Count(
-                "assigned_conversations",
-                filter=Q(assigned_conversations__state=Conversation.State.OPEN),
-            )
-        )
-        .order_by("open_count", "username")
-    )
-    member = members.first()
-    if member is None:
-        raise StepFailed(f'no available teammate in "{team.name}" for round robin')
-    return member
-
-
 def assignment_target(step: Step) -> tuple[Teammate | None, Team | None]:
+    """Whom an assign step names: a teammate, or a team (a method then picks a member
+    when the step is carried out: `assign_by_step`)."""
     if step.args.get("teammate"):
         return find_teammate(step.args["teammate"]), None
-    team = find_team(step.args["team"])
-    if step.args.get("round_robin"):
-        return round_robin_pick(team), team
-    return None, team
+    return None, find_team(step.args["team"])
+
+
+def assign_by_step(step: Step, assignee, team, common) -> None:
+    """Carry out an assign step: to the teammate, or within the team by its method (the
+    conversation may then wait in the team's queue), or to the team alone."""
+    method = vocabulary.assign_method(step.args)
+    if team is not None and assignee is None and method:
+        services.conversation_assign_to_team(team=team, method=method, **common)
+    else:
+        services.conversation_assign(assignee=assignee, team=team, **common)
 
 
 def describe_assignment(assignee, team) -> str:
@@ -152,8 +142,10 @@ def _remove_tag(conversation, step, common, now):
 @action("assign")
 def _assign(conversation, step, common, now):
     assignee, team = assignment_target(step)
-    services.conversation_assign(assignee=assignee, team=team, **common)
-    return f"Assigned the conversation to {describe_assignment(assignee, team)}"
+    assign_by_step(step, assignee, team, common)
+    if conversation.assignment_queued:
+        return f"Put the conversation in the queue of {describe_assignment(None, team)}"
+    return f"Assigned the conversation to {describe_assignment(conversation.assignee, team)}"
 
 
 @action("unassign")

@@ -43,6 +43,12 @@ REPLY_KIND_WORDS = {
     "any": "anyone replies",
 }
 NEVER = "never"
+# An assign step's method: how a team step picks the member (conversations/routing.py).
+ASSIGN_METHOD_WORDS = {
+    "round_robin": "round robin",
+    "balanced": "balanced (fewest open conversations)",
+}
+ASSIGN_METHOD_NONE = "Nobody: the team's inbox"
 
 # --- attributes ------------------------------------------------------------------------
 
@@ -418,7 +424,16 @@ def _assign(step) -> str:
         whom = f"teammate {quoted(step['teammate'])}"
     else:
         whom = f"team {quoted(step.get('team', ''))}"
-    return f"Assign to {whom}" + (" (round robin)" if step.get("round_robin") else "")
+    method = assign_method(step)
+    return f"Assign to {whom}" + (f" ({ASSIGN_METHOD_WORDS[method]})" if method else "")
+
+
+def assign_method(step) -> str | None:
+    """An assign step's method; `round_robin: true` is the older spelling of round robin."""
+    method = step.get("method")
+    if method in ASSIGN_METHOD_WORDS:
+        return method
+    return "round_robin" if step.get("round_robin") is True else None
 
 
 def _snooze(step) -> str:

@@ -65,6 +65,7 @@ def test_create_api_token_prints_a_working_token_as_the_last_word(capsys):
         "email": "",
         "is_admin": True,
         "is_away": False,
+        "capacity": None,
     }
 
 

@@ -54,12 +54,12 @@ def example(kind: steps.StepType) -> dict:
             continue  # exactly one alternative: the first
         if rule and spec.name in rule.fields and not rule.exactly:
             continue  # at most one: none
+        if spec.only_with:
+            continue  # set only beside another field (which may be the other alternative)
         if spec.kind == steps.CHOICE:
             step[spec.name] = spec.choices[0][0]
         elif spec.kind == steps.NAME:
             step[spec.name] = NAMES[spec.refers_to]
-        elif spec.only_with:
-            continue
         else:
             step[spec.name] = EXAMPLE_VALUES[spec.kind]
     if kind.paths is not None:

@@ -247,7 +247,7 @@ def test_handover_leaves_the_bot_inbox_and_assigns(support_team):
     assert conversation.team == support_team
 
 
-def test_round_robin_assigns_the_available_teammate_with_the_fewest_open_conversations(teammate):
+def test_balanced_assigns_the_available_teammate_with_the_fewest_open_conversations(teammate):
     busy, free = teammate, TeammateFactory(username="zed")
     away = TeammateFactory(username="amy", is_away=True)
     TeamFactory(name="Tier 2", members=[busy, free, away])
@@ -256,12 +256,41 @@ def test_round_robin_assigns_the_available_teammate_with_the_fewest_open_convers
         assignee=busy,
         acting=Actor.system(),
     )
-    make_workflow("Spread", steps=[{"type": "assign", "team": "Tier 2", "round_robin": True}])
+    make_workflow("Spread", steps=[{"type": "assign", "team": "Tier 2", "method": "balanced"}])
 
     conversation = open_conversation()
 
     assert conversation.assignee == free
     assert conversation.team.name == "Tier 2"
+    assert conversation.assignment_queued is False
+
+
+def test_round_robin_true_still_means_a_rotation_whatever_the_loads(teammate):
+    first, second = teammate, TeammateFactory(username="zed")
+    TeamFactory(name="Tier 2", members=[first, second])
+    for _ in range(3):  # loads that balanced would follow: first has three open
+        services.conversation_assign(
+            conversation=services.conversation_open(contact=ContactFactory()),
+            assignee=first,
+            acting=Actor.system(),
+        )
+    make_workflow("Spread", steps=[{"type": "assign", "team": "Tier 2", "round_robin": True}])
+
+    assignees = [open_conversation().assignee for _ in range(4)]
+
+    in_order = sorted([first, second], key=lambda member: member.pk)
+    assert assignees == in_order * 2
+
+
+def test_a_team_with_nobody_available_queues_the_conversation(teammate):
+    TeamFactory(name="Tier 2", members=[TeammateFactory(username="amy", is_away=True)])
+    make_workflow("Spread", steps=[{"type": "assign", "team": "Tier 2", "method": "balanced"}])
+
+    conversation = open_conversation()
+
+    assert conversation.assignee is None
+    assert conversation.team.name == "Tier 2"
+    assert conversation.assignment_queued is True
 
 
 def test_a_step_that_cannot_be_carried_out_fails_the_run_with_its_reason(support_team):
@@ -307,3 +336,27 @@ def test_background_steps_add_note_set_data_reopen_unassign_and_remove_tag(teamm
     assert tag_names(conversation) == []
     assert conversation.assignee is None
     assert conversation.state == Conversation.State.OPEN
+
+
+def test_an_assignment_held_back_behind_the_bot_keeps_its_method(teammate):
+    member = TeammateFactory(username="zed")
+    TeamFactory(name="Billing", members=[member])
+    make_workflow(
+        "Ask first",
+        trigger="customer_first_message",
+        steps=[{"type": "reply_buttons", "body": "Sales or support?", "buttons": [
+            {"label": "Sales", "steps": []}, {"label": "Support", "steps": []},
+        ]}],
+    )  # fmt: skip
+    make_workflow(
+        "Route",
+        trigger="customer_first_message",
+        steps=[{"type": "assign", "team": "Billing", "method": "balanced"}],
+    )
+    conversation = open_conversation()
+    assert (conversation.in_bot_inbox, conversation.team) == (True, None)
+
+    say(conversation, "Support")
+
+    assert conversation.in_bot_inbox is False
+    assert (conversation.assignee, conversation.team.name) == (member, "Billing")

@@ -510,6 +510,8 @@ class _Context:
         if value not in values:
             words = ", ".join(values[:-1]) + f" or {values[-1]}"
             self.errors.add(f"{place}.{spec.name}", f"Use {words}.")
+        elif spec.only_with and doc.get(spec.only_with[0]) in (None, ""):
+            self.errors.add(f"{place}.{spec.name}", spec.only_with[1])
         return value
 
     def _data_key_field(self, spec, doc, place):

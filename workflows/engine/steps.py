@@ -21,7 +21,13 @@ from datetime import timedelta
 
 from workflows import vocabulary
 from workflows.engine import http_step, placeholders
-from workflows.vocabulary import PATH_LABELS, REPLY_KIND_WORDS, STEP_LABELS
+from workflows.vocabulary import (
+    ASSIGN_METHOD_NONE,
+    ASSIGN_METHOD_WORDS,
+    PATH_LABELS,
+    REPLY_KIND_WORDS,
+    STEP_LABELS,
+)
 
 MAX_NAME_LENGTH = 200
 MAX_BODY_LENGTH = 10_000
@@ -68,8 +74,9 @@ class Field:
     refers_to: str = ""  # NAME: References' set (teammates, teams, slas)
     what: str = ""  # NAME: what the error calls it ("No SLA policy named …")
     choices: tuple = ()  # CHOICE: (value, words) pairs
+    blank: str = ""  # CHOICE, not required: the words for no choice ("never" if "")
     lines: int = 1  # TEXT: rows of the builder's text box
-    only_with: tuple = ()  # BOOL: (field, message): may be true only beside that field
+    only_with: tuple = ()  # BOOL, CHOICE: (field, message): set only beside that field
     # TEXT: may hold placeholders ({{contact.name}}), rendered and escaped for this place
     # (engine/placeholders.py: TEXT, URL, JSON); "" for none.
     placeholders: str = ""
@@ -208,6 +215,16 @@ register(
         fields=(
             TEAMMATE,
             TEAM,
+            Field(
+                "method",
+                CHOICE,
+                required=False,
+                label="Give it to a member",
+                choices=tuple(ASSIGN_METHOD_WORDS.items()),
+                blank=ASSIGN_METHOD_NONE,
+                only_with=("team", "A method gives the conversation to a member of a team."),
+            ),
+            # The older spelling of method "round_robin" (still read).
             Field(
                 "round_robin",
                 BOOL,
