@@ -27,6 +27,8 @@ from tests.factories import (
     TeammateFactory,
 )
 from tests.workflows.helpers import make_workflow
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from workflows.models import Secret
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,12 +124,15 @@ def write_operations() -> list[tuple[str, str, list[str]]]:
             ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
             fields = list(components.get(ref.rpartition("/")[2], {}).get("properties", {}))
             operations.append((method, path, fields))
-    # Deletes last: what they remove, the others still use.
-    return sorted(operations, key=lambda op: op[0] == "delete")
+    # Deletes last: what they remove, the others still use; a nested resource's delete
+    # (a workflow's draft) before its owner's.
+    return sorted(operations, key=lambda op: (op[0] == "delete", -op[1].count("/")))
 
 
 @pytest.fixture
-def world(db):
+def world(db, settings):
+    # The webhook example's receiver: a local address nobody listens on, allowed here.
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     admin = AdminFactory(username="fuzz-admin")
     teammate = TeammateFactory(username="fuzz-teammate")
     team = TeamFactory(name="Support", members=[admin, teammate])
@@ -137,7 +142,16 @@ def world(db):
     # Its own trigger: the workflows the fuzz creates do not join its reorder list.
     workflow = make_workflow("Fuzz workflow", trigger="teammate_replied")
     later = (timezone.now() + timedelta(days=2)).isoformat()
+    receiver_url = "http://127.0.0.1:9/hook"
+    endpoint = WebhookEndpoint.objects.create(url=receiver_url, events=["*"])
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_type="webhook.test", payload={"id": "x"}
+    )
+    secret = Secret.objects.create(name="FUZZ_TOKEN", value="kept")
     ids = {
+        "webhooks": endpoint.pk,
+        "secrets": secret.pk,
+        "delivery_id": delivery.delivery_id,
         "contacts": contact.pk,
         "teams": team.pk,
         "sla-policies": sla.pk,
@@ -196,6 +210,13 @@ def world(db):
         ("put", "/api/workflows/{id}/"): workflow_change,
         ("patch", "/api/workflows/{id}/"): workflow_change,
         ("post", "/api/workflows/{id}/test/"): {"conversation": conversation.pk},
+        ("put", "/api/workflows/{id}/draft/"): workflow_change,
+        ("post", "/api/workflows/{id}/replay/"): {"since": "7d"},
+        ("post", "/api/secrets/"): {"name": "CRM_TOKEN", "value": "s3cret"},
+        ("put", "/api/secrets/{id}/"): {"name": "FUZZ_TOKEN", "value": "new"},
+        ("patch", "/api/secrets/{id}/"): {"value": "newer"},
+        ("post", "/api/webhooks/"): {"url": receiver_url, "events": ["*"]},
+        ("patch", "/api/webhooks/{id}/"): {"events": ["conversation.opened"]},
         ("post", "/api/workflows/reorder/"): {
             "trigger": "teammate_replied",
             "order": [workflow.pk],
@@ -216,7 +237,12 @@ def world(db):
 
 def fill(template: str, ids: dict, name: str = "vip") -> str:
     resource = template.split("/")[2]
-    return template.replace("{id}", str(ids.get(resource, 1))).replace("{name}", name)
+    return (
+        template.replace("{id}", str(ids.get(resource, 1)))
+        .replace("{name}", name)
+        .replace("{delivery_id}", str(ids["delivery_id"]))
+        .replace("{number}", "1")
+    )
 
 
 class Fuzzer:

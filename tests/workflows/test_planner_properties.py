@@ -16,6 +16,7 @@ from tests.factories import ContactFactory, TeammateFactory
 from tests.workflows.helpers import make_workflow, process, tag_names
 from workflows import catalog as catalog_module
 from workflows.engine import planner
+from workflows.engine.definitions import REPEATABLE_TRIGGERS
 from workflows.models import WorkflowLog, WorkflowRun
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +92,8 @@ def check(workflows, sequence, plan_of_contact):
         make_workflow(
             f"W{number}",
             trigger=trigger,
-            frequency=frequency,
+            # "Every time" is refused on a trigger that happens once per conversation.
+            frequency=frequency if trigger in REPEATABLE_TRIGGERS else "once",
             steps=steps_of(f"W{number}", kind),
             **({"audience": PRO} if pro_only else {}),
         )
