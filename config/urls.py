@@ -9,7 +9,7 @@ from config import openapi  # noqa: F401  (registers the schema extensions)
 from conversations import api as conversations_api
 from conversations import api_audit, views_audit
 from workflows import api as workflows_api
-from workflows import api_lint
+from workflows import api_lint, api_macros
 
 
 class FaviconView(RedirectView):
@@ -30,6 +30,7 @@ router.register("conversations", conversations_api.ConversationViewSet, basename
 router.register("workflows", workflows_api.WorkflowViewSet, basename="workflow")
 router.register("workflow-runs", workflows_api.WorkflowRunViewSet, basename="workflow-run")
 router.register("audit", api_audit.AuditEntryViewSet, basename="audit-entry")
+router.register("macros", api_macros.MacroViewSet, basename="macro")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -11,7 +11,7 @@ from django.db.models import OuterRef, Q, Subquery
 
 from conversations.models import ActorType, Contact, Conversation, Part, PartType, Team
 from conversations.sla import open_targets
-from conversations.timeline import describe_part
+from conversations.timeline import author_words, describe_part
 from workflows import log_words
 from workflows.models import WorkflowLog
 from workflows.vocabulary import SLA_TARGET_WORDS
@@ -234,7 +234,7 @@ def timeline(conversation) -> list[TimelineItem]:
             continue
         text = part.body if kind != "activity" else describe_part(part)
         buttons = tuple((part.details or {}).get("buttons", ())) if kind == "bot" else ()
-        items.append(TimelineItem(kind, part.created_at, text, part.author_name, buttons))
+        items.append(TimelineItem(kind, part.created_at, text, author_words(part), buttons))
     logs = WorkflowLog.objects.filter(conversation=conversation).select_related("workflow")
     items += workflow_items(list(logs.order_by("id")))
     items.sort(key=lambda item: item.when)  # stable: a run's line stays after its message

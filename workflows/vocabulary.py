@@ -416,6 +416,8 @@ _STEP_SENTENCES = {
         f"Ask for {collected_words(s.get('attribute'))}: {quoted(s.get('body', ''))}"
     ),
     "handover": _handover,
+    # A macro's reply (workflows/macros.py): the teammate sends it.
+    "reply": lambda s: f"Reply {quoted(s.get('body', ''))}",
 }
 
 
@@ -667,3 +669,14 @@ def lint_place_words(place: str) -> str:
     head, _, rules = place.partition(".when")
     said = step_place_words(head.replace(".branches[", ".paths[").replace(".rules[", ".paths["))
     return f"{said} › rules" if rules else said
+
+
+# --- macros (workflows/macros.py) ------------------------------------------------------
+
+NO_CONVERSATION = "no such conversation"
+MACRO_STEP_FAILED = "{step}: {problem}"
+
+
+def macro_failure_words(step_doc, problem: str) -> str:
+    """Why a macro stopped on a conversation: the step in words, then the problem."""
+    return MACRO_STEP_FAILED.format(step=step_words(step_doc), problem=problem)
