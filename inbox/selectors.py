@@ -9,10 +9,11 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
+from conversations import validation
 from conversations.models import ActorType, Contact, Conversation, Part, PartType, Team
 from conversations.sla import open_targets
 from conversations.timeline import author_words, describe_part
-from workflows import log_words
+from workflows import log_words, macros
 from workflows.models import WorkflowLog
 from workflows.vocabulary import SLA_TARGET_WORDS
 
@@ -349,3 +350,18 @@ def running_sla_badge(conversation, now: datetime) -> dict | None:
     if due < now:
         return {"label": f"{label} missed {span} ago", "missed": True}
     return {"label": f"{label} due in {span}", "missed": False}
+
+
+def macro_preview(teammate, chosen: str) -> dict | None:
+    """The macro the conversation page previews (?macro=id): its steps in words, in
+    order, and the whole reply it sends; None when the teammate may not run it."""
+    if not validation.is_digits(chosen) or len(chosen) > 18:
+        return None
+    macro = macros.visible_macros(teammate).filter(pk=int(chosen)).first()
+    if macro is None:
+        return None
+    return {
+        "macro": macro,
+        "words": macros.preview(macro.steps),
+        "reply": macros.reply_text(macro.steps),
+    }

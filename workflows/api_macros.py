@@ -10,10 +10,8 @@ from rest_framework.response import Response
 from config.api_input import StrictInputSerializer, StrictModelSerializer
 from conversations import validation
 from conversations.api_auth import IsTeammate
-from workflows import macros
+from workflows import macros, vocabulary
 from workflows.models import Macro
-
-NOT_YOURS = "Only its owner or a workspace admin may change this macro."
 
 
 class MacroSerializer(StrictModelSerializer):
@@ -84,7 +82,7 @@ class MacroViewSet(viewsets.ModelViewSet):
         if self.action in ("update", "partial_update", "destroy") and not macros.may_edit(
             obj, request.user
         ):
-            raise PermissionDenied(NOT_YOURS)
+            raise PermissionDenied(vocabulary.MACRO_NOT_YOURS)
 
     @extend_schema(request=ConversationIdsSerializer, responses={200: RESULTS})
     @action(detail=True, methods=["post"])

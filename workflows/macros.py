@@ -7,6 +7,8 @@ Each conversation runs in its own transaction under its lock: a failure undoes t
 conversation's steps only.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -21,7 +23,9 @@ from workflows.engine.executor import StepFailed
 from workflows.models import Macro
 from workflows.services import references_from_db
 
+STEP_PLACE = re.compile(r"^steps\[(\d+)\]")
 MAX_CONVERSATIONS = 500
+MAX_MACRO_ROWS = 20  # the steps' bound (engine.definitions.MAX_MACRO_STEPS)
 
 
 def visible_macros(teammate: Teammate):
@@ -46,6 +50,12 @@ def checked_steps(steps_doc) -> list:
 def preview(steps_doc) -> list[str]:
     """What the macro will do, a sentence per step (the reply included)."""
     return [vocabulary.step_words(step) for step in steps_doc]
+
+
+def step_index(place: str) -> int | None:
+    """The step an error's place names: "steps[2].tag" -> 2 (None: the whole list)."""
+    match = STEP_PLACE.match(place)
+    return int(match.group(1)) if match else None
 
 
 def reply_text(steps_doc) -> str:
@@ -87,3 +97,61 @@ def run_on(macro: Macro, steps: tuple, conversation_id: int, teammate: Teammate)
             "error": vocabulary.macro_failure_words(macro.steps[current], problem),
         }
     return {"conversation": conversation_id, "ok": True, "error": ""}
+
+
+# --- the macros page's simple step rows: (kind, value) <-> a step ----------------------
+
+# Row kind -> (step type, the step field the row's value fills, fixed fields).
+ROW_STEPS = {
+    "add_tag": ("add_tag", "tag", {}),
+    "remove_tag": ("remove_tag", "tag", {}),
+    "assign_team": ("assign", "team", {}),
+    "assign_teammate": ("assign", "teammate", {}),
+    "unassign": ("unassign", None, {}),
+    "close": ("close", None, {}),
+    "reopen": ("reopen", None, {}),
+    "snooze": ("snooze", "duration", {}),
+    "priority": ("set_priority", None, {"priority": True}),
+    "no_priority": ("set_priority", None, {"priority": False}),
+    "apply_sla": ("apply_sla", "sla", {}),
+    "add_note": ("add_note", "body", {}),
+}
+
+
+def row_step(kind: str, value: str) -> dict:
+    """The step a row says: ("assign_team", "Billing") -> {"type": "assign", "team": …}."""
+    step_type, field, fixed = ROW_STEPS[kind]
+    return {"type": step_type, **({field: value} if field else {}), **fixed}
+
+
+def step_row(step: dict) -> tuple[str, str] | None:
+    """The row that says this step, or None when no row can (set_data, round robin…)."""
+    for kind, (step_type, field, fixed) in ROW_STEPS.items():
+        if step.get("type") != step_type:
+            continue
+        if any(step.get(key) != value for key, value in fixed.items()):
+            continue
+        keys = {"type", *fixed, *([field] if field else [])}
+        if set(step) == keys:
+            return kind, str(step[field]) if field else ""
+    return None
+
+
+def document_from_rows(reply: str, rows: list[tuple[str, str]]) -> list[dict]:
+    """The steps of the page's form: the reply first (when written), then the rows."""
+    steps = [{"type": MACRO_REPLY, "body": reply}] if reply.strip() else []
+    return steps + [row_step(kind, value) for kind, value in rows]
+
+
+def rows_from_document(steps_doc: list) -> tuple[str, list[tuple[str, str]]] | None:
+    """The reply and rows of a stored macro, or None when a step has no row."""
+    reply, rows = "", []
+    for step in steps_doc:
+        if step.get("type") == MACRO_REPLY:
+            reply = step.get("body", "")
+            continue
+        row = step_row(step)
+        if row is None:
+            return None
+        rows.append(row)
+    return reply, rows
