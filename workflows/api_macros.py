@@ -72,6 +72,8 @@ class MacroViewSet(viewsets.ModelViewSet):
     permission_classes = [IsTeammate]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema's look at the view
+            return Macro.objects.none()
         return macros.visible_macros(self.request.user)
 
     def perform_create(self, serializer):

@@ -19,6 +19,7 @@ from conversations.actors import Actor
 from conversations.models import Conversation, Teammate
 from workflows import step_actions, vocabulary
 from workflows.engine.definitions import MACRO_REPLY, References, compile_macro_steps
+from workflows.engine.errors import DefinitionError
 from workflows.engine.executor import StepFailed
 from workflows.models import Macro
 from workflows.services import references_from_db
@@ -65,7 +66,10 @@ def reply_text(steps_doc) -> str:
 def run(macro: Macro, conversation_ids: list[int], teammate: Teammate) -> list[dict]:
     """Run the macro on each conversation in turn: `{conversation, ok, error}` each."""
     # Names were checked on save; one removed since fails its step, not the compile.
-    steps = compile_macro_steps(macro.steps, References(lenient=True))
+    try:
+        steps = compile_macro_steps(macro.steps, References(lenient=True))
+    except DefinitionError as error:  # changed behind the API's back (the Django admin)
+        return [{"conversation": pk, "ok": False, "error": str(error)} for pk in conversation_ids]
     return [run_on(macro, steps, pk, teammate) for pk in conversation_ids]
 
 
