@@ -106,7 +106,11 @@
 
   document.addEventListener("DOMContentLoaded", showBulkFields);
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target.id === "inbox-list") showTicks();
+    if (event.detail.target.id !== "inbox-list") return;
+    // A row that left the view (closed elsewhere) is no longer ticked: only rows in view are sent.
+    const inView = new Set(checks().map((box) => box.value));
+    Array.from(ticked).forEach((id) => inView.has(id) || ticked.delete(id));
+    showTicks();
   });
 
   function rows() {
