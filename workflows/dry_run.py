@@ -8,7 +8,7 @@ from django.utils import timezone
 from conversations.models import Conversation, PartType
 from workflows import log_words, vocabulary
 from workflows.catalog import current_catalog
-from workflows.engine import planner
+from workflows.engine import placeholders, planner
 from workflows.engine.definitions import CompiledWorkflow, References, compile_definition
 from workflows.engine.rules import Group, Rule, _jsonable
 from workflows.engine.steps import RULE_PATHS, step_type
@@ -118,6 +118,9 @@ class _Describer:
             here = f"{place}[{index}]"
             kind = step_type(step.type)
             entry = {"place": here, "type": step.type, "would": self.words(step)}
+            rendered = self.rendered(kind, step)
+            if rendered:
+                entry["rendered"] = rendered
             paths = kind.paths if kind is not None else None
             if paths is not None and paths.kind == RULE_PATHS:
                 chosen = [n for n, (when, _) in enumerate(step.paths) if when.evaluate(self.facts)]
@@ -149,6 +152,18 @@ class _Describer:
                     entry["paths"] = [self.path(target, target.steps, f"{target.name}.steps")]
             described.append(entry)
         return described
+
+    def rendered(self, kind, step) -> dict:
+        """Each text with placeholders, filled in for this conversation: {field: text}."""
+        if kind is None:
+            return {}
+        return {
+            spec.name: placeholders.render(step.args[spec.name], self.facts, spec.placeholders)
+            for spec in kind.fields
+            if spec.placeholders
+            and isinstance(step.args.get(spec.name), str)
+            and "{{" in step.args[spec.name]
+        }
 
     @staticmethod
     def words(step) -> str:

@@ -58,9 +58,25 @@ def build_facts(
             "conversation.in_bot_inbox": conversation.in_bot_inbox,
             "conversation.created_at": conversation.created_at,
             "conversation.custom": conversation.custom_attributes or {},
+            "conversation.id": conversation.pk,
             "message.body": body,
             "message.author_type": author_type,
             **(clock or time_facts(now)),
         },
         load_tags,
     )
+
+
+def placeholder_facts(conversation: Conversation) -> dict:
+    """What placeholders read (engine/placeholders.py), from the conversation as it is now."""
+    contact = conversation.contact
+    company = contact.company
+    return {
+        "contact.name": contact.name,
+        "contact.email": contact.email,
+        "contact.plan": contact.plan,
+        "contact.custom": contact.custom_attributes or {},
+        "company.name": company.name if company else None,
+        "conversation.id": conversation.pk,
+        "conversation.custom": conversation.custom_attributes or {},
+    }

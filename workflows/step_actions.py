@@ -11,9 +11,11 @@ from conversations import services
 from conversations.actors import Actor
 from conversations.models import Conversation, SlaPolicy, Team, Teammate
 from workflows import vocabulary
+from workflows.engine import placeholders
 from workflows.engine.definitions import Step
 from workflows.engine.executor import StepFailed
 from workflows.engine.steps import step_type
+from workflows.facts import placeholder_facts
 
 
 def find_teammate(username: str) -> Teammate:
@@ -95,6 +97,15 @@ def done_record(conversation: Conversation, step: Step) -> dict:
     elif kind == "collect_data":
         record["attribute"] = args["attribute"]
     return record
+
+
+def rendered_body(conversation: Conversation, step: Step) -> str:
+    """The step's body with its placeholders filled in from the conversation now (plain
+    text: the pages escape it when they show it)."""
+    body = step.args["body"]
+    if "{{" not in body:
+        return body
+    return placeholders.render(body, placeholder_facts(conversation), placeholders.TEXT)
 
 
 # The action of each step type the registry declares (workflows/engine/steps.py), by
@@ -196,20 +207,22 @@ def _set_data(conversation, step, common, now):
 
 @action("add_note")
 def _add_note(conversation, step, common, now):
-    services.conversation_add_note(body=step.args["body"], **common)
+    services.conversation_add_note(body=rendered_body(conversation, step), **common)
     return "Added a note"
 
 
 @action("send_message")
 def _send_message(conversation, step, common, now):
-    services.conversation_bot_message(body=step.args["body"], **common)
+    services.conversation_bot_message(body=rendered_body(conversation, step), **common)
     return "Sent a message"
 
 
 @action("reply_buttons")
 def _reply_buttons(conversation, step, common, now):
     labels = [label for label, _ in step.paths]
-    services.conversation_bot_message(body=step.args["body"], details={"buttons": labels}, **common)
+    services.conversation_bot_message(
+        body=rendered_body(conversation, step), details={"buttons": labels}, **common
+    )
     return "Asked the customer to choose: " + ", ".join(f'"{label}"' for label in labels)
 
 
@@ -217,7 +230,7 @@ def _reply_buttons(conversation, step, common, now):
 def _collect_data(conversation, step, common, now):
     attribute = step.args["attribute"]
     services.conversation_bot_message(
-        body=step.args["body"], details={"collect": attribute}, **common
+        body=rendered_body(conversation, step), details={"collect": attribute}, **common
     )
     return f"Asked the customer for {vocabulary.collected_words(attribute)}"
 

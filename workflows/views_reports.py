@@ -147,6 +147,8 @@ def step_rows(steps: list[dict], depth: int = 0) -> list[dict]:
     rows = []
     for number, step in enumerate(steps, start=1):
         row = {"depth": depth, "number": number, "type": step["type"], "would": step["would"]}
+        if step.get("rendered"):
+            row["rendered"] = list(step["rendered"].values())
         rows.append(row)
         paths = step.get("paths", [])
         if step["type"] == "branches":
@@ -227,6 +229,7 @@ class WorkflowTestRunView(TeammateRequiredMixin, TemplateView):
                 ),
                 rule_rows=rows,
                 step_rows=step_rows(result["steps"]),
+                rendered_label=vocabulary.PLACEHOLDER_RENDERED,
             )
         return context
 

@@ -346,6 +346,19 @@ STEP_LABELS = {
     "handover": "Hand over to the inbox",
 }
 # What one path of a step is called: "Branch 1", "Entry 2", "Button “Yes”".
+# The placeholders the builder's menu offers (workflows/engine/placeholders.py reads them).
+PLACEHOLDER_WORDS = {
+    "contact.name": "Contact name",
+    "contact.email": "Contact email",
+    "contact.plan": "Contact plan",
+    "contact.custom.KEY": "Contact custom attribute (replace KEY)",
+    "company.name": "Company name",
+    "conversation.id": "Conversation number",
+    "conversation.custom.KEY": "Conversation data (replace KEY)",
+}
+PLACEHOLDER_MENU = "Insert a placeholder"
+PLACEHOLDER_RENDERED = "Rendered for this conversation"
+
 PATH_LABELS = {"branches": "Branch", "apply_rules": "Rule entry", "reply_buttons": "Button"}
 OTHERWISE = "Otherwise"
 QUOTE_CHARS = 60

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from conversations import validation
 from conversations.durations import DURATION_FORMAT_MESSAGE, parse_duration
+from workflows.engine import placeholders
 from workflows.engine.errors import DefinitionError, ErrorCollector
 from workflows.engine.rules import MATCH_EVERYTHING, Group, compile_group
 
@@ -436,7 +437,15 @@ class _Context:
 
     def _text_field(self, spec, doc, place):
         limit = spec.max_length or MAX_BODY_LENGTH
-        return self.text(doc, spec.name, place, limit=limit, required=spec.required)
+        text = self.text(doc, spec.name, place, limit=limit, required=spec.required)
+        if text is not None and spec.placeholders:
+            self.placeholders(text, f"{place}.{spec.name}")
+        return text
+
+    def placeholders(self, text: str, place: str) -> None:
+        """Unknown or unreadable placeholders are refused (engine/placeholders.py)."""
+        for problem in placeholders.problems(text):
+            self.errors.add(place, problem)
 
     def _name_field(self, spec, doc, place):
         known = getattr(self.refs, spec.refers_to)

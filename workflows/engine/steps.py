@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from workflows import vocabulary
+from workflows.engine import placeholders
 from workflows.vocabulary import PATH_LABELS, REPLY_KIND_WORDS, STEP_LABELS
 
 MAX_NAME_LENGTH = 200
@@ -64,6 +65,9 @@ class Field:
     choices: tuple = ()  # CHOICE: (value, words) pairs
     lines: int = 1  # TEXT: rows of the builder's text box
     only_with: tuple = ()  # BOOL: (field, message): may be true only beside that field
+    # TEXT: may hold placeholders ({{contact.name}}), rendered and escaped for this place
+    # (engine/placeholders.py: TEXT, URL, JSON); "" for none.
+    placeholders: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,7 @@ def path_keys() -> tuple:
 # --- shared fields ------------------------------------------------------------------------
 
 TAG = Field("tag", TEXT, max_length=MAX_TAG_LENGTH)
-BODY = Field("body", TEXT, max_length=MAX_BODY_LENGTH, lines=2)
+BODY = Field("body", TEXT, max_length=MAX_BODY_LENGTH, lines=2, placeholders=placeholders.TEXT)
 TEAMMATE = Field("teammate", NAME, refers_to="teammates", what="teammate")
 TEAM = Field("team", NAME, refers_to="teams", what="team")
 DURATION_HELP = '"45s", "30m", "2h", "1d"'
