@@ -352,9 +352,10 @@ def running_sla_badge(conversation, now: datetime) -> dict | None:
     return {"label": f"{label} due in {span}", "missed": False}
 
 
-def macro_preview(teammate, chosen: str) -> dict | None:
+def macro_preview(teammate, chosen: str, conversation) -> dict | None:
     """The macro the conversation page previews (?macro=id): its steps in words, in
-    order, and the whole reply it sends; None when the teammate may not run it."""
+    order, and the whole reply it sends to this conversation's customer (placeholders
+    filled in); None when the teammate may not run it."""
     if not validation.is_digits(chosen) or len(chosen) > 18:
         return None
     macro = macros.visible_macros(teammate).filter(pk=int(chosen)).first()
@@ -363,5 +364,5 @@ def macro_preview(teammate, chosen: str) -> dict | None:
     return {
         "macro": macro,
         "words": macros.preview(macro.steps),
-        "reply": macros.reply_text(macro.steps),
+        "reply": macros.reply_text(macro.steps, conversation),
     }

@@ -122,7 +122,9 @@ def render_conversation(request, conversation, status=200, **forms):
         return render(request, "inbox/_timeline.html", context)
     # The Macros menu, and the preview of the one chosen (?macro=id) with its Run button.
     context["macros"] = list(macros.visible_macros(request.user))
-    context["macro_preview"] = selectors.macro_preview(request.user, request.GET.get("macro", ""))
+    context["macro_preview"] = selectors.macro_preview(
+        request.user, request.GET.get("macro", ""), conversation
+    )
     # The list pane beside the conversation: the inbox the teammate came from.
     remembered = QueryDict(mutable=True)
     remembered.update(request.session.get(LIST_SESSION_KEY) or {})

@@ -18,7 +18,7 @@ from conversations import services
 from conversations.actors import Actor
 from conversations.models import Conversation, Teammate
 from workflows import step_actions, vocabulary
-from workflows.engine.definitions import MACRO_REPLY, References, compile_macro_steps
+from workflows.engine.definitions import MACRO_REPLY, References, Step, compile_macro_steps
 from workflows.engine.errors import DefinitionError
 from workflows.engine.executor import StepFailed
 from workflows.models import Macro
@@ -59,8 +59,12 @@ def step_index(place: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def reply_text(steps_doc) -> str:
-    return next((s.get("body", "") for s in steps_doc if s.get("type") == MACRO_REPLY), "")
+def reply_text(steps_doc, conversation: Conversation | None = None) -> str:
+    """The reply the macro sends; on a conversation, with its placeholders filled in."""
+    body = next((s.get("body", "") for s in steps_doc if s.get("type") == MACRO_REPLY), "")
+    if conversation is None or not body:
+        return body
+    return step_actions.rendered_body(conversation, Step(MACRO_REPLY, {"body": body}))
 
 
 def run(macro: Macro, conversation_ids: list[int], teammate: Teammate) -> list[dict]:
@@ -86,7 +90,7 @@ def run_on(macro: Macro, steps: tuple, conversation_id: int, teammate: Teammate)
                     services.conversation_teammate_reply(
                         conversation=conversation,
                         teammate=teammate,
-                        body=step.args["body"],
+                        body=step_actions.rendered_body(conversation, step),
                         macro=macro.name,
                     )
                 else:

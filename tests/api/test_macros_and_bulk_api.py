@@ -49,6 +49,7 @@ def test_a_macro_is_saved_with_its_steps_in_words(teammate_api):
         ([{"type": "reply", "body": " "}], "steps[0].body", "This field is required."),
         ([{"type": "reply", "body": "a"}, {"type": "reply", "body": "b"}], "steps[1]", "one reply"),
         ([{"type": "explode"}], "steps[0].type", "Unknown step type"),
+        ([{"type": "reply", "body": "Hi {{contact.shoe_size}}"}], "steps[0].body", "shoe_size"),
     ],
 )
 def test_a_macro_with_a_bad_step_is_refused_naming_the_place(teammate_api, steps, place, message):
@@ -259,3 +260,23 @@ def test_a_contact_cannot_bulk(customer_api, customer):
     assert response.status_code in (401, 403)
     conversation.refresh_from_db()
     assert conversation.state == "open"
+
+
+def test_the_reply_fills_in_its_placeholders_for_each_conversation(teammate_api):
+    macro = teammate_api.post(
+        "/api/macros/",
+        {"name": "Hello", "steps": [
+            {"type": "reply", "body": 'Hi {{contact.name | fallback: "there"}}!'}]},
+        format="json",
+    ).json()  # fmt: skip
+    named = services.conversation_open(contact=ContactFactory(name="Maya"), body="Hi")
+    nameless = services.conversation_open(contact=ContactFactory(name=""), body="Hi")
+
+    teammate_api.post(
+        f"/api/macros/{macro['id']}/run/",
+        {"conversations": [named.pk, nameless.pk]},
+        format="json",
+    )
+
+    replies = [c.parts.get(part_type="teammate_reply").body for c in (named, nameless)]
+    assert replies == ["Hi Maya!", "Hi there!"]

@@ -58,7 +58,7 @@ def test_a_macro_is_previewed_then_run_from_the_conversation(
         shared=True,
         steps=[
             {"type": "add_tag", "tag": "refund"},
-            {"type": "reply", "body": "Your refund is on its way. It takes 3 to 5 days."},
+            {"type": "reply", "body": "Hi {{contact.name}}, your refund takes 3 to 5 days."},
             {"type": "close"},
         ],
     )
@@ -73,10 +73,12 @@ def test_a_macro_is_previewed_then_run_from_the_conversation(
     preview.wait_for()
     assert preview.locator(".macro-steps li").all_inner_texts() == [
         "Add tag “refund”",
-        "Reply “Your refund is on its way. It takes 3 to 5 days.”",
+        "Reply “Hi {{contact.name}}, your refund takes 3 to 5 days.”",
         "Close the conversation",
     ]
-    assert "It takes 3 to 5 days." in preview.locator(".macro-reply").inner_text()
+    # The reply as this customer will read it: its placeholders filled in.
+    reply = preview.locator(".macro-reply").inner_text()
+    assert reply == "Hi Maya Okafor, your refund takes 3 to 5 days."
     conversation.refresh_from_db()
     assert conversation.state == "open"  # previewing changes nothing
     assert_accessible(page, "conversation with a macro preview")

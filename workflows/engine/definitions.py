@@ -273,6 +273,8 @@ def compile_macro_steps(steps_doc, references: References) -> tuple:
                 errors.add(place, "A macro sends one reply at most.")
             context.only_keys(doc, {"type", "body"}, place)
             body = context.text(doc, "body", place)
+            if body is not None:
+                context.placeholders(body, f"{place}.body")
             steps.append(Step(MACRO_REPLY, {"body": body}))
             continue
         if isinstance(kind, str) and step_type(kind) is not None and kind not in MACRO_STEP_TYPES:
