@@ -10,7 +10,7 @@ from conversations import api as conversations_api
 from conversations import api_audit, views_audit
 from webhooks import api as webhooks_api
 from workflows import api as workflows_api
-from workflows import api_lint
+from workflows import api_lint, api_macros
 
 
 class FaviconView(RedirectView):
@@ -33,6 +33,7 @@ router.register("workflow-runs", workflows_api.WorkflowRunViewSet, basename="wor
 router.register("audit", api_audit.AuditEntryViewSet, basename="audit-entry")
 router.register("webhooks", webhooks_api.WebhookEndpointViewSet, basename="webhook")
 router.register("secrets", workflows_api.SecretViewSet, basename="secret")
+router.register("macros", api_macros.MacroViewSet, basename="macro")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -12,14 +12,16 @@ class Actor:
     name: str = ""
     # For workflows: how many workflow-caused events led to this change (DESIGN.md §6.7).
     depth: int = 0
+    # A teammate running a saved macro: its name, recorded on the parts and events.
+    macro: str = ""
 
     @classmethod
     def contact(cls, contact) -> "Actor":
         return cls(ActorType.CONTACT, contact.pk, str(contact))
 
     @classmethod
-    def teammate(cls, teammate) -> "Actor":
-        return cls(ActorType.TEAMMATE, teammate.pk, teammate.display_name)
+    def teammate(cls, teammate, *, macro: str = "") -> "Actor":
+        return cls(ActorType.TEAMMATE, teammate.pk, teammate.display_name, macro=macro)
 
     @classmethod
     def workflow(cls, workflow_id: int, name: str, depth: int = 1) -> "Actor":

@@ -26,7 +26,7 @@ from config.api_input import (
     StrictInputSerializer,
     StrictModelSerializer,
 )
-from conversations import routing, services, sla, validation
+from conversations import bulk, routing, services, sla, validation
 from conversations.actors import Actor
 from conversations.api_auth import (
     IsTeammate,
@@ -480,6 +480,58 @@ class CustomEventSerializer(StrictInputSerializer):
     admin_id = serializers.IntegerField(required=False)
 
 
+class BulkSerializer(StrictInputSerializer):
+    conversations = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        allow_empty=False,
+        max_length=bulk.MAX_CONVERSATIONS,
+    )
+    action = serializers.ChoiceField(choices=bulk.ACTIONS)
+    assignee_id = serializers.IntegerField(required=False, allow_null=True)
+    team_id = serializers.IntegerField(required=False, allow_null=True)
+    snoozed_until = serializers.DateTimeField(required=False)
+    tag = serializers.CharField(max_length=64, required=False)
+
+    def validate(self, attrs):
+        kind = attrs["action"]
+        if kind == "snooze" and "snoozed_until" not in attrs:
+            raise serializers.ValidationError({"snoozed_until": ["Required to snooze."]})
+        if kind in ("add_tag", "remove_tag") and not attrs.get("tag", "").strip():
+            raise serializers.ValidationError({"tag": ["Name the tag."]})
+        if kind == "assign":
+            assignee_id, team_id = attrs.get("assignee_id"), attrs.get("team_id")
+            if not assignee_id and not team_id:
+                raise serializers.ValidationError(
+                    {"assignee_id": ["Name a teammate or a team to assign to."]}
+                )
+            attrs["assignee"] = teammate_by_id(assignee_id, "assignee_id") if assignee_id else None
+            attrs["team"] = None
+            if team_id:
+                attrs["team"] = (
+                    Team.objects.filter(pk=team_id).first() if team_id <= MAX_ID else None
+                )
+                if attrs["team"] is None:
+                    raise serializers.ValidationError({"team_id": [f"No team with id {team_id}."]})
+        return attrs
+
+
+BULK_RESULTS = inline_serializer(
+    "BulkResults",
+    {
+        "results": serializers.ListField(
+            child=inline_serializer(
+                "BulkResult",
+                {
+                    "conversation": serializers.IntegerField(),
+                    "ok": serializers.BooleanField(),
+                    "error": serializers.CharField(),
+                },
+            )
+        )
+    },
+)
+
+
 class ConversationFilter(StrictFilterSet):
     state = filters.ChoiceFilter(choices=Conversation.State.choices)
     assignee = filters.ModelChoiceFilter(queryset=Teammate.objects.all())
@@ -700,6 +752,26 @@ class ConversationViewSet(
             acting=acting,
         )
         return Response(self.part_serializer()(part).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BulkSerializer, responses={200: BULK_RESULTS})
+    @action(detail=False, methods=["post"], filter_backends=[])
+    def bulk(self, request):
+        """One action on many conversations, as the caller: a result per conversation
+        (one failing changes nothing on the others)."""
+        if is_contact(request):
+            raise PermissionDenied(TEAMMATES_ONLY)
+        data = BulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        order = bulk.BulkAction(
+            action=values["action"],
+            assignee=values.get("assignee"),
+            team=values.get("team"),
+            until=values.get("snoozed_until"),
+            tag=values.get("tag", "").strip(),
+        )
+        results = bulk.run(order, values["conversations"], request.user)
+        return Response({"results": results})
 
     @extend_schema(request=TagSerializer, responses={200: ConversationSerializer})
     @action(detail=True, methods=["post"])

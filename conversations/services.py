@@ -126,6 +126,9 @@ def _record(
 ) -> Part:
     """Write the timeline part and the outbox event of one change (queued instead while
     the caller batches this conversation's writes: `conversation_writes_batched`)."""
+    if acting.macro:  # "via macro X": the timeline and the event say which macro
+        details = {**(details or {}), "via_macro": acting.macro}
+        payload = {**(payload or {}), "via_macro": acting.macro}
     part_fields = {
         "conversation": conversation,
         "part_type": part_type,
@@ -512,12 +515,13 @@ def _write_customer_message(conversation, *, text, acting, now) -> Part:
 
 
 def conversation_teammate_reply(
-    *, conversation: Conversation | int, teammate: Teammate, body: str
+    *, conversation: Conversation | int, teammate: Teammate, body: str, macro: str = ""
 ) -> Part:
-    """A teammate replies to the customer; the customer is no longer waiting."""
+    """A teammate replies to the customer (`macro`: the macro they ran to do it); the
+    customer is no longer waiting."""
     text = validation.clean_body(body)
     _check_active(teammate, field="teammate")
-    acting = Actor.teammate(teammate)
+    acting = Actor.teammate(teammate, macro=macro)
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)

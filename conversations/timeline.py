@@ -4,9 +4,18 @@ from conversations import human_dates
 from conversations.models import Part, PartType
 
 
+def author_words(part: Part) -> str:
+    """Who wrote the part: "Alice", or 'Alice via macro "Refund"' when she ran a macro."""
+    who = part.author_name or part.get_author_type_display()
+    macro = (part.details or {}).get("via_macro")
+    if macro:
+        who = f'{who} via macro "{macro}"'
+    return who
+
+
 def describe_part(part: Part) -> str:
     """One sentence saying what the part records, e.g. "Alice closed the conversation"."""
-    who = part.author_name or part.get_author_type_display()
+    who = author_words(part)
     if part.author_type == "workflow":
         who = f'Workflow "{who}"'
     details = part.details or {}

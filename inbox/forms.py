@@ -7,6 +7,7 @@ from conversations import validation
 from conversations.models import Conversation, SlaPolicy, Team, Teammate
 from conversations.office_hours import workspace_zone
 from conversations.validation import MAX_BODY_LENGTH, MAX_TAG_NAME_LENGTH
+from workflows import macros, vocabulary
 from workflows.vocabulary import ASSIGN_METHOD_NONE, ASSIGN_METHOD_WORDS
 
 VIEW_CHOICES = ["mine", "unassigned", "bot", "all"]
@@ -107,3 +108,111 @@ class SnoozeForm(forms.Form):
 
 class SlaForm(forms.Form):
     policy = forms.ModelChoiceField(queryset=SlaPolicy.objects.all(), label="SLA policy")
+
+
+# --- macros and bulk actions ---------------------------------------------------------
+
+
+class MacroForm(forms.Form):
+    name = forms.CharField(max_length=200, strip=True)
+    shared = forms.BooleanField(
+        required=False, label="Shared with the team", help_text="Else only you see it."
+    )
+    reply = forms.CharField(
+        required=False,
+        max_length=MAX_BODY_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reply to the customer",
+        help_text="Sent first, as you. Leave empty for no reply.",
+    )
+
+
+class MacroStepRowForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("", "—")] + list(vocabulary.MACRO_ROW_LABELS.items()),
+        required=False,
+        label="Step",
+    )
+    value = forms.CharField(required=False, max_length=MAX_BODY_LENGTH, strip=True, label="Value")
+
+    def clean(self):
+        data = super().clean()
+        kind, value = data.get("kind"), data.get("value", "")
+        if kind and macros.ROW_STEPS[kind][1] is None and value:
+            self.add_error("value", vocabulary.MACRO_ROW_NEEDS_NO_VALUE)
+        return data
+
+
+MacroStepRows = forms.formset_factory(
+    MacroStepRowForm, extra=2, max_num=macros.MAX_MACRO_ROWS, validate_max=True
+)
+
+BULK_CHOICES = [
+    ("close", "Close"),
+    ("reopen", "Reopen"),
+    ("assign", "Assign"),
+    ("snooze", "Snooze"),
+    ("add_tag", "Tag"),
+    ("remove_tag", "Untag"),
+    ("macro", "Run macro"),
+]
+
+
+class ConversationIdsField(forms.Field):
+    """The ids of the ticked rows (each an `conversations` checkbox), at most 500."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else []
+        if len(values) > macros.MAX_CONVERSATIONS:
+            raise forms.ValidationError(
+                f"Select at most {macros.MAX_CONVERSATIONS} conversations at once."
+            )
+        if not all(
+            validation.is_digits(v) and 0 < int(v) <= validation.MAX_JSON_INT for v in values
+        ):
+            raise forms.ValidationError("Conversation ids only.")
+        return list(dict.fromkeys(int(v) for v in values))
+
+    def validate(self, value):
+        if not value:
+            raise forms.ValidationError("Select at least one conversation.")
+
+
+class BulkForm(forms.Form):
+    conversations = ConversationIdsField()
+    action = forms.ChoiceField(choices=BULK_CHOICES, label="Action")
+    assignee = forms.ModelChoiceField(
+        queryset=Teammate.objects.filter(is_active=True),
+        required=False,
+        empty_label="—",
+        label="Teammate",
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label="—", label="Team"
+    )
+    tag = forms.CharField(max_length=MAX_TAG_NAME_LENGTH, required=False, label="Tag")
+    preset = forms.ChoiceField(
+        choices=[p for p in SNOOZE_PRESETS if p[0] != "custom"], initial="1h", label="Snooze"
+    )
+    macro = forms.ModelChoiceField(queryset=None, required=False, empty_label="—", label="Macro")
+
+    def __init__(self, *args, teammate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["macro"].queryset = macros.visible_macros(teammate)
+        self.fields["preset"].required = False
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "assign" and not data.get("assignee") and not data.get("team"):
+            self.add_error("assignee", "Pick a teammate or a team.")
+        if action in ("add_tag", "remove_tag") and not data.get("tag"):
+            self.add_error("tag", "Name the tag.")
+        if action == "macro" and not data.get("macro"):
+            self.add_error("macro", "Pick a macro.")
+        if action == "snooze" and not data.get("preset"):
+            self.add_error("preset", "Pick how long.")
+        return data

@@ -10,10 +10,11 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
 
+from conversations import validation
 from conversations.models import ActorType, Contact, Conversation, Part, PartType, Tag, Team
 from conversations.sla import open_targets
-from conversations.timeline import describe_part
-from workflows import log_words
+from conversations.timeline import author_words, describe_part
+from workflows import log_words, macros
 from workflows.models import WorkflowLog
 from workflows.vocabulary import SLA_TARGET_WORDS
 
@@ -265,7 +266,7 @@ def timeline(conversation) -> list[TimelineItem]:
             continue
         text = part.body if kind != "activity" else describe_part(part)
         buttons = tuple((part.details or {}).get("buttons", ())) if kind == "bot" else ()
-        items.append(TimelineItem(kind, part.created_at, text, part.author_name, buttons))
+        items.append(TimelineItem(kind, part.created_at, text, author_words(part), buttons))
     logs = WorkflowLog.objects.filter(conversation=conversation).select_related("workflow")
     items += workflow_items(list(logs.order_by("id")))
     items.sort(key=lambda item: item.when)  # stable: a run's line stays after its message
@@ -439,3 +440,19 @@ def team_workloads() -> list[TeamWorkload]:
         )
         for team in teams
     ]
+
+
+def macro_preview(teammate, chosen: str, conversation) -> dict | None:
+    """The macro the conversation page previews (?macro=id): its steps in words, in
+    order, and the whole reply it sends to this conversation's customer (placeholders
+    filled in); None when the teammate may not run it."""
+    if not validation.is_digits(chosen) or len(chosen) > 18:
+        return None
+    macro = macros.visible_macros(teammate).filter(pk=int(chosen)).first()
+    if macro is None:
+        return None
+    return {
+        "macro": macro,
+        "words": macros.preview(macro.steps),
+        "reply": macros.reply_text(macro.steps, conversation),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import live_views, views
+from inbox import live_views, macro_views, views
 
 app_name = "inbox"
 
@@ -8,6 +8,16 @@ urlpatterns = [
     path("", views.inbox_list, name="list"),
     path("away/", views.toggle_away, name="away"),
     path("workload/", views.workload, name="workload"),
+    path("bulk/", macro_views.bulk_action, name="bulk"),
+    path("macros/", macro_views.macro_list, name="macros"),
+    path("macros/new/", macro_views.macro_new, name="macro_new"),
+    path("macros/<int:pk>/", macro_views.macro_edit, name="macro_edit"),
+    path("macros/<int:pk>/delete/", macro_views.macro_delete, name="macro_delete"),
+    path(
+        "conversations/<int:pk>/macros/<int:macro_id>/run/",
+        macro_views.run_macro,
+        name="run_macro",
+    ),
     path("live/", live_views.inbox_stream, name="live"),
     path("conversations/<int:pk>/live/", live_views.conversation_stream, name="conversation_live"),
     path("conversations/<int:pk>/", views.conversation_detail, name="conversation"),

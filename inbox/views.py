@@ -19,8 +19,17 @@ from conversations.models import Conversation
 from conversations.office_hours import workspace_zone
 from conversations.validation import is_digits
 from inbox import selectors
-from inbox.forms import AssignForm, ComposerForm, InboxFilterForm, SlaForm, SnoozeForm, TagForm
+from inbox.forms import (
+    AssignForm,
+    BulkForm,
+    ComposerForm,
+    InboxFilterForm,
+    SlaForm,
+    SnoozeForm,
+    TagForm,
+)
 from inbox.list_rows import list_rows
+from workflows import macros
 
 # The last list a teammate looked at, shown beside a conversation (the three-pane layout).
 LIST_SESSION_KEY = "inbox_list"
@@ -73,6 +82,10 @@ def inbox_list(request):
             request.session[LIST_SESSION_KEY] = remembered
     if template != "inbox/_list_panel.html":
         context["counts"] = selectors.inbox_counts(request.user, context["state"])
+    # Rows are ticked for bulk actions in the inbox itself (not in the pane beside a
+    # conversation, whose polls name the `current` one).
+    context["selectable"] = context["current_id"] is None
+    context["bulk_form"] = BulkForm(teammate=request.user)
     return render(request, template, context)
 
 
@@ -83,6 +96,11 @@ def snooze_until(form: SnoozeForm, now: datetime) -> datetime:
         return (
             moment if timezone.is_aware(moment) else timezone.make_aware(moment, workspace_zone())
         )
+    return preset_until(preset, now)
+
+
+def preset_until(preset: str, now: datetime) -> datetime:
+    """When a snooze preset ends: in 1 or 4 hours, tomorrow or next Monday at 9:00."""
     if preset in ("1h", "4h"):
         return now + timedelta(hours=int(preset[0]))
     local = now.astimezone(workspace_zone())
@@ -109,6 +127,11 @@ def render_conversation(request, conversation, status=200, **forms):
     }
     if request.headers.get("HX-Request") and request.GET.get("partial") == "timeline":
         return render(request, "inbox/_timeline.html", context)
+    # The Macros menu, and the preview of the one chosen (?macro=id) with its Run button.
+    context["macros"] = list(macros.visible_macros(request.user))
+    context["macro_preview"] = selectors.macro_preview(
+        request.user, request.GET.get("macro", ""), conversation
+    )
     # The list pane beside the conversation: the inbox the teammate came from.
     remembered = QueryDict(mutable=True)
     remembered.update(request.session.get(LIST_SESSION_KEY) or {})

@@ -430,3 +430,23 @@ class ReplayJob(models.Model):
         if not self.events_total:
             return 100 if self.status == self.Status.DONE else 0
         return min(100, self.events_done * 100 // self.events_total)
+
+
+class Macro(models.Model):
+    """A teammate's saved actions: background steps and a reply, run on conversations
+    as the teammate who runs it (workflows/macros.py). Personal (its owner sees it) or
+    shared (every teammate sees it); its owner or an admin edits it."""
+
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(Teammate, on_delete=models.CASCADE, related_name="macros")
+    shared = models.BooleanField(default=False)
+    # The steps as written (API.md), validated by engine.definitions.compile_macro_steps.
+    steps = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [Lower("name"), "id"]
+
+    def __str__(self):
+        return self.name

@@ -487,6 +487,8 @@ _STEP_SENTENCES = {
     ),
     "handover": _handover,
     "http_request": lambda s: f"Call {s.get('method', '')} {s.get('url', '')}".strip(),
+    # A macro's reply (workflows/macros.py): the teammate sends it.
+    "reply": lambda s: f"Reply {quoted(s.get('body', ''))}",
 }
 
 
@@ -928,3 +930,69 @@ def _path(step_type, entry) -> str:
     if "label" in entry:
         return quoted(entry.get("label") or "")
     return group_words(entry.get("when"))
+
+
+# --- macros (workflows/macros.py) ------------------------------------------------------
+
+NO_CONVERSATION = "no such conversation"
+MACRO_STEP_FAILED = "{step}: {problem}"
+
+
+def macro_failure_words(step_doc, problem: str) -> str:
+    """Why a macro stopped on a conversation: the step in words, then the problem."""
+    return MACRO_STEP_FAILED.format(step=step_words(step_doc), problem=problem)
+
+
+# The macros page's simple step rows (workflows/macros.py ROW_STEPS): what each row does,
+# and what its one value is.
+MACRO_ROW_LABELS = {
+    "add_tag": "Add tag",
+    "remove_tag": "Remove tag",
+    "assign_team": "Assign to team",
+    "assign_teammate": "Assign to teammate",
+    "unassign": "Unassign",
+    "close": "Close",
+    "reopen": "Reopen",
+    "snooze": "Snooze for",
+    "priority": "Mark priority",
+    "no_priority": "Remove priority",
+    "apply_sla": "Apply SLA",
+    "add_note": "Add note",
+}
+MACRO_ROW_VALUE_HELP = (
+    "The tag, team, teammate's username, SLA policy, note, or how long to snooze "
+    f"({', '.join(('30m', '2h', '1d'))})."
+)
+MACRO_NOT_YOURS = "Only its owner or a workspace admin may change this macro."
+MACRO_ROW_NEEDS_NO_VALUE = "This step takes no value."
+MACRO_HAS_OTHER_STEPS = (
+    "This macro has steps this form does not show (made over the API): edit it over the API."
+)
+MACRO_NEEDS_SOMETHING = "Add a reply or at least one step."
+MACRO_RUN_FAILED = "#{conversation}: {error}"
+BULK_DONE = "{action}: {count}."
+BULK_ACTION_WORDS = {
+    "close": "Closed",
+    "reopen": "Reopened",
+    "assign": "Assigned",
+    "snooze": "Snoozed",
+    "add_tag": "Tagged",
+    "remove_tag": "Untagged",
+    "macro": "Ran the macro",
+}
+
+
+def conversation_count_words(count: int) -> str:
+    return f"{count} conversation" + ("" if count == 1 else "s")
+
+
+def result_words(results: list[dict], done: str) -> tuple[str, list[str]]:
+    """A bulk action's or macro run's results for the page: what succeeded in one line,
+    then each failure by conversation ("#42: already closed")."""
+    succeeded = sum(1 for result in results if result["ok"])
+    failures = [
+        MACRO_RUN_FAILED.format(conversation=r["conversation"], error=r["error"])
+        for r in results
+        if not r["ok"]
+    ]
+    return BULK_DONE.format(action=done, count=conversation_count_words(succeeded)), failures

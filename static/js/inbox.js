@@ -52,6 +52,67 @@
     }
   });
 
+  // Bulk actions: tick rows (shift-click ticks the range from the last one ticked),
+  // or all in view; the ticks survive the list's refreshes.
+  const ticked = new Set();
+  let lastTicked = null;
+
+  function checks() {
+    return Array.from(document.querySelectorAll("[data-row-check]"));
+  }
+
+  function showTicks() {
+    checks().forEach(function (box) {
+      box.checked = ticked.has(box.value);
+      box.closest(".conversation-row").classList.toggle("checked", box.checked);
+    });
+    const count = document.querySelector("[data-bulk-count]");
+    if (count) count.textContent = ticked.size ? `${ticked.size} selected` : "None selected";
+    const all = document.querySelector("[data-select-all]");
+    if (all) {
+      const boxes = checks();
+      all.checked = boxes.length > 0 && boxes.every((box) => box.checked);
+    }
+  }
+
+  function showBulkFields() {
+    const action = document.querySelector("#bulk-form [name=action]");
+    if (!action) return;
+    document.querySelectorAll("[data-bulk-field]").forEach(function (field) {
+      field.classList.toggle("hidden", !field.dataset.bulkField.split(" ").includes(action.value));
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    const box = event.target.closest("[data-row-check]");
+    if (!box) return;
+    const boxes = checks();
+    const index = boxes.indexOf(box);
+    const from = lastTicked === null ? -1 : boxes.findIndex((b) => b.value === lastTicked);
+    const range = event.shiftKey && from >= 0 ? boxes.slice(Math.min(from, index), Math.max(from, index) + 1) : [box];
+    range.forEach((b) => (box.checked ? ticked.add(b.value) : ticked.delete(b.value)));
+    lastTicked = box.value;
+    showTicks();
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-select-all]")) {
+      checks().forEach((box) => (event.target.checked ? ticked.add(box.value) : ticked.delete(box.value)));
+      showTicks();
+    } else if (event.target.matches("#bulk-form [name=action]")) {
+      showBulkFields();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", showBulkFields);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "inbox-list") return;
+    // A row that left the view (closed elsewhere) is no longer ticked: only rows in view are sent.
+    const inView = new Set(checks().map((box) => box.value));
+    Array.from(ticked).forEach((id) => inView.has(id) || ticked.delete(id));
+    showTicks();
+  });
+
   function rows() {
     return Array.from(document.querySelectorAll(".conversation-row a"));
   }

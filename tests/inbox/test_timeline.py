@@ -63,7 +63,7 @@ def test_the_page_folds_each_run_and_skip_line_with_its_steps_inside(logged_in, 
 
     body = logged_in.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
 
-    assert body.count("<details") == 2 and body.count("<summary>") == 2
+    assert body.count('<details class="timeline-entry') == 2 and body.count("<summary>") == 2
     run = body[body.index('data-kind="run"') :]
     assert '<strong class="entry-name">Route</strong>: tagged VIP' in run
     assert "<li>Tagged VIP</li>" in run

@@ -277,6 +277,56 @@ def compile_definition(
     )
 
 
+# A macro (a teammate's saved actions): background steps without flow, and its reply.
+MACRO_REPLY = "reply"
+MAX_MACRO_STEPS = 20
+MACRO_STEP_TYPES = tuple(
+    name for name, kind in STEP_TYPES.items() if not kind.flow and not kind.customer_facing
+)
+
+
+def compile_macro_steps(steps_doc, references: References) -> tuple:
+    """Validate a macro's steps with the workflows' step checks and compile them; raise
+    DefinitionError naming places. Background steps that act at once (no waits,
+    branches or workflows) and at most one `{"type": "reply", "body"}`: the reply the
+    teammate sends."""
+    errors = ErrorCollector()
+    if not isinstance(steps_doc, list) or not steps_doc:
+        raise DefinitionError({"steps": ["Add at least one step or a reply."]})
+    if len(steps_doc) > MAX_MACRO_STEPS:
+        raise DefinitionError({"steps": [f"At most {MAX_MACRO_STEPS} steps in a macro."]})
+    problems = validation.json_problems(steps_doc, "steps", max_text_length=MAX_BODY_LENGTH)
+    if problems:
+        raise DefinitionError({place: [message] for place, message in problems.items()})
+    context = _Context(references, errors, "")
+    steps, replies = [], 0
+    for index, doc in enumerate(steps_doc):
+        place = f"steps[{index}]"
+        kind = doc.get("type") if isinstance(doc, dict) else None
+        if kind == MACRO_REPLY:
+            replies += 1
+            if replies > 1:
+                errors.add(place, "A macro sends one reply at most.")
+            context.only_keys(doc, {"type", "body"}, place)
+            body = context.text(doc, "body", place)
+            if body is not None:
+                context.placeholders(body, f"{place}.body")
+            steps.append(Step(MACRO_REPLY, {"body": body}))
+            continue
+        if isinstance(kind, str) and step_type(kind) is not None and kind not in MACRO_STEP_TYPES:
+            errors.add(
+                f"{place}.type",
+                f'A macro cannot use "{step_type(kind).label}": only steps that act at '
+                "once (no waits, branches or customer-facing steps), and a reply.",
+            )
+            continue
+        step = context.step(doc, place)
+        if step is not None:
+            steps.append(step)
+    errors.raise_if_any()
+    return tuple(steps)
+
+
 def _trigger_options(trigger, options, errors) -> dict:
     parsed = {"_document": {}}
     if not isinstance(options, dict):
