@@ -28,7 +28,7 @@ from tests.factories import (
 )
 from tests.workflows.helpers import make_workflow
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from workflows.models import Secret
+from workflows.models import Macro, Secret
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -148,7 +148,15 @@ def world(db, settings):
         endpoint=endpoint, event_type="webhook.test", payload={"id": "x"}
     )
     secret = Secret.objects.create(name="FUZZ_TOKEN", value="kept")
+    macro_doc = {
+        "name": "Fuzz macro",
+        "shared": True,
+        "steps": [{"type": "add_tag", "tag": "refund"}, {"type": "reply", "body": "Done"}],
+    }
+    macro = Macro.objects.create(owner=admin, **macro_doc)
     ids = {
+        "macros": macro.pk,
+        "teammates": teammate.pk,
         "webhooks": endpoint.pk,
         "secrets": secret.pk,
         "delivery_id": delivery.delivery_id,
@@ -217,6 +225,16 @@ def world(db, settings):
         ("patch", "/api/secrets/{id}/"): {"value": "newer"},
         ("post", "/api/webhooks/"): {"url": receiver_url, "events": ["*"]},
         ("patch", "/api/webhooks/{id}/"): {"events": ["conversation.opened"]},
+        ("post", "/api/macros/"): {**macro_doc, "name": "Another macro"},
+        ("put", "/api/macros/{id}/"): macro_doc,
+        ("patch", "/api/macros/{id}/"): {"shared": False},
+        ("post", "/api/macros/{id}/run/"): {"conversations": [conversation.pk]},
+        ("post", "/api/conversations/bulk/"): {
+            "conversations": [conversation.pk],
+            "action": "add_tag",
+            "tag": "bulk",
+        },
+        ("patch", "/api/teammates/{id}/"): {"away": False},
         ("post", "/api/workflows/reorder/"): {
             "trigger": "teammate_replied",
             "order": [workflow.pk],

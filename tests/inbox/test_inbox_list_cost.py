@@ -87,8 +87,9 @@ def test_a_full_page_of_rich_rows_makes_no_more_queries_than_one_row(logged_in, 
     full_page, body = queries_of(logged_in, url)
 
     assert body.count('class="conversation-row') == PAGE_SIZE
-    # No more (one fewer when the waiting rows alone fill the page: no idle rows read).
-    assert len(full_page) <= len(one_row) <= 9, "\n".join(one_row)
+    # No more (one fewer when the waiting rows alone fill the page: no idle rows read);
+    # the bulk-action bar's teammates, teams and macros are three fixed queries.
+    assert len(full_page) <= len(one_row) <= 12, "\n".join(one_row)
     # What each row shows, read with the page's few queries.
     assert "Where is my parcel" in body
     assert "First reply due in" in body
