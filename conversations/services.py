@@ -31,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from conversations import live, sla, validation
+from conversations import live, notifications, sla, validation
 from conversations.actors import Actor
 from conversations.models import (
     Company,
@@ -487,7 +487,7 @@ def conversation_add_note(*, conversation: Conversation | int, body: str, acting
     with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         _save(conversation)
-        return _record(
+        part = _record(
             conversation,
             acting=acting,
             part_type=PartType.NOTE,
@@ -496,6 +496,8 @@ def conversation_add_note(*, conversation: Conversation | int, body: str, acting
             body=text,
             payload={"body": text},
         )
+        notifications.notify_mentions(conversation=conversation, text=text, acting=acting, now=now)
+        return part
 
 
 def conversation_bot_message(
@@ -559,6 +561,13 @@ def conversation_assign(
         conversation.assignee = new_assignee
         conversation.team = new_team
         _save(conversation, "assignee", "team")
+        notifications.notify_assigned(
+            conversation=conversation,
+            assignee_id=conversation.assignee_id,
+            previous_assignee_id=previous_assignee_id,
+            acting=acting,
+            now=now,
+        )
         _record(
             conversation,
             acting=acting,
