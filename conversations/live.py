@@ -6,6 +6,8 @@ rolled-back change tells nobody. Watchers are the server-sent-event streams of
 inbox/live_views.py: the teammates' inbox list (every conversation) and one conversation
 (the teammate's page and the customer's Messenger). A message only says which
 conversation changed; the page then fetches its fragments as it always did.
+A teammate's notifications have their own channel (`teammate_channel`: the inbox's
+bell), published on the same Redis channel as `teammate-<id>`, or its own stamp file.
 
 Two fan-outs, chosen by LIVE_URL (config/settings.py):
 

@@ -192,6 +192,8 @@ def world(db):
         ("put", "/api/workflows/{id}/"): workflow_change,
         ("patch", "/api/workflows/{id}/"): workflow_change,
         ("post", "/api/workflows/{id}/test/"): {"conversation": conversation.pk},
+        # Ids of others' notifications are ignored: any id is a valid example.
+        ("post", "/api/notifications/read/"): {"ids": [1]},
         ("post", "/api/workflows/reorder/"): {
             "trigger": "teammate_replied",
             "order": [workflow.pk],
