@@ -112,3 +112,11 @@ def test_a_mention_rings_the_bell_live_and_opens_the_conversation(browser, asgi_
     expect(inbox).to_have_url(f"{base}/inbox/conversations/{conversation.pk}/")
     expect(inbox.locator("#notification-count")).to_contain_text("Notifications, none unread")
     expect(inbox.locator("#notification-count [data-unread-count]")).to_have_count(0)
+
+    # The full list: the same words, read now; "Mark all read" is always offered.
+    inbox.goto(f"{base}/inbox/notifications/")
+    expect(inbox.locator(".notification-page li")).to_have_text(
+        "Dana Reyes mentioned you in Maya Okafor just now"
+    )
+    screenshot(inbox, "notification-page")
+    assert_accessible(inbox, "the notifications page")
