@@ -337,6 +337,29 @@ WEBHOOK_SWEEP_INTERVAL_SECONDS = env_int("WEBHOOK_SWEEP_INTERVAL_SECONDS", 30)
 REPLAY_RETENTION_DAYS = env_int("REPLAY_RETENTION_DAYS", 30)
 REPLAY_SYNC_EVENTS = env_int("REPLAY_SYNC_EVENTS", 10_000)
 
+# E-mail (notifications to teammates away from the inbox; docs/operations.md "E-mail").
+# `make run` prints them on the console; production names an SMTP server. The password
+# is read here only: never logged, never shown.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Inbox Workflows <inbox@localhost>")
+# A notification is e-mailed when its teammate's inbox has not been open (no page asked
+# for the bell, which an open page does every 20 s) for this many minutes.
+NOTIFICATION_EMAIL_AWAY_MINUTES = env_int("NOTIFICATION_EMAIL_AWAY_MINUTES", 5)
+# The address the e-mails link to (the inbox as teammates reach it).
+INBOX_BASE_URL = env_str("INBOX_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Task names are explicit (`@shared_task(name=...)`), so moving code never strands the
 # messages already queued or this schedule.
 CELERY_BEAT_SCHEDULE = {

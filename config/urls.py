@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from config import openapi  # noqa: F401  (registers the schema extensions)
 from conversations import api as conversations_api
-from conversations import api_audit, views_audit
+from conversations import api_audit, api_notifications, views_audit
 from webhooks import api as webhooks_api
 from workflows import api as workflows_api
 from workflows import api_lint, api_macros
@@ -31,6 +31,7 @@ router.register("conversations", conversations_api.ConversationViewSet, basename
 router.register("workflows", workflows_api.WorkflowViewSet, basename="workflow")
 router.register("workflow-runs", workflows_api.WorkflowRunViewSet, basename="workflow-run")
 router.register("audit", api_audit.AuditEntryViewSet, basename="audit-entry")
+router.register("notifications", api_notifications.NotificationViewSet, basename="notification")
 router.register("webhooks", webhooks_api.WebhookEndpointViewSet, basename="webhook")
 router.register("secrets", workflows_api.SecretViewSet, basename="secret")
 router.register("macros", api_macros.MacroViewSet, basename="macro")

@@ -6,6 +6,8 @@ rolled-back change tells nobody. Watchers are the server-sent-event streams of
 inbox/live_views.py: the teammates' inbox list (every conversation) and one conversation
 (the teammate's page and the customer's Messenger). A message only says which
 conversation changed; the page then fetches its fragments as it always did.
+A teammate's notifications have their own channel (`teammate_channel`: the inbox's
+bell), published on the same Redis channel as `teammate-<id>`, or its own stamp file.
 
 Two fan-outs, chosen by LIVE_URL (config/settings.py):
 
@@ -51,6 +53,21 @@ def conversation_channel(conversation_id: int) -> str:
     return f"conversation-{int(conversation_id)}"
 
 
+# A teammate's own channel: "you have a new notification" (the inbox's bell). Its messages
+# carry no conversation (0): the bell fetches its fragment.
+TEAMMATE_PREFIX = "teammate-"
+
+
+def teammate_channel(teammate_id: int) -> str:
+    return f"{TEAMMATE_PREFIX}{int(teammate_id)}"
+
+
+def publish_teammate_on_commit(teammate_id: int) -> None:
+    """Tell this teammate's open pages (their bell) once the transaction commits."""
+    channel = teammate_channel(teammate_id)
+    transaction.on_commit(lambda: _publish(channel, [channel], f"teammate {int(teammate_id)}"))
+
+
 def publish_on_commit(conversation_id: int) -> None:
     """Tell the watchers of this conversation (and the inbox) once the current
     transaction commits; at once outside one."""
@@ -62,20 +79,29 @@ _away_until = 0.0
 
 def publish(conversation_id: int) -> bool:
     """Publish now; False (logged) when the fan-out is away."""
+    return _publish(
+        str(int(conversation_id)),
+        [conversation_channel(conversation_id), INBOX],
+        f"conversation {int(conversation_id)}",
+    )
+
+
+def _publish(message: str, stamp_channels: list[str], about: str) -> bool:
+    """The Redis message, or the stamp files of these channels."""
     global _away_until
     if time.monotonic() < _away_until:
         return False
     try:
         if settings.LIVE_URL:
-            _redis().publish(settings.LIVE_REDIS_CHANNEL, str(int(conversation_id)))
+            _redis().publish(settings.LIVE_REDIS_CHANNEL, message)
         else:
-            for channel in (conversation_channel(conversation_id), INBOX):
+            for channel in stamp_channels:
                 _write_stamp(channel)
     except Exception as error:  # a live update is a courtesy: the change stands
         _away_until = time.monotonic() + BACK_OFF_SECONDS
         logger.warning(
-            "Could not publish a live update for conversation %s (%s).",
-            conversation_id,
+            "Could not publish a live update for %s (%s).",
+            about,
             without_url_credentials(f"{type(error).__name__}: {error}")[:300],
         )
         return False
@@ -213,6 +239,11 @@ class Hub:
 
     def on_message(self, message) -> None:
         if message.get("type") != "message":
+            return
+        data = message["data"]
+        text = data.decode(errors="replace") if isinstance(data, bytes) else str(data)
+        if text.startswith(TEAMMATE_PREFIX):
+            self.deliver(text, 0)
             return
         try:
             conversation_id = int(message["data"])

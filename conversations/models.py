@@ -45,6 +45,9 @@ class Teammate(AbstractUser):
     )
     # When team assignment last gave them a conversation (balanced: ties go to the oldest).
     last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When an inbox page last asked for the notification bell (at most once a minute):
+    # a teammate not seen for NOTIFICATION_EMAIL_AWAY_MINUTES gets notifications by e-mail.
+    inbox_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "teammate"
@@ -492,3 +495,45 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name or 'system'} {self.action} {self.object_label}"
+
+
+class Notification(models.Model):
+    """Something a teammate should know about (assigned to them, mentioned in a note, an
+    SLA about to be missed on their conversation). Written in the transaction of the change
+    that causes it (conversations/notifications.py); the words are the inbox's."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned"
+        MENTIONED = "mentioned", "Mentioned"
+        SLA_WARNING = "sla_warning", "SLA warning"
+
+    recipient = models.ForeignKey(Teammate, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # Who caused it (null: a workflow or the system); the name is kept for display.
+    actor = models.ForeignKey(
+        Teammate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set once its e-mail went out (a redelivered task does not send it twice).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # A teammate's list, newest first.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recent"),
+            # The bell's unread count: only unread rows are in this index.
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id} on {self.conversation_id}"

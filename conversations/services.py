@@ -33,7 +33,7 @@ from django.db.models import Count
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from conversations import live, routing, sla, validation
+from conversations import live, notifications, routing, sla, validation
 from conversations.actors import Actor
 from conversations.models import (
     Company,
@@ -548,7 +548,7 @@ def conversation_add_note(*, conversation: Conversation | int, body: str, acting
     with transaction.atomic(savepoint=False):
         conversation = _locked(conversation)
         _save(conversation)
-        return _record(
+        part = _record(
             conversation,
             acting=acting,
             part_type=PartType.NOTE,
@@ -557,6 +557,8 @@ def conversation_add_note(*, conversation: Conversation | int, body: str, acting
             body=text,
             payload={"body": text},
         )
+        notifications.notify_mentions(conversation=conversation, text=text, acting=acting, now=now)
+        return part
 
 
 def conversation_bot_message(
@@ -647,6 +649,14 @@ def _write_assignment(conversation, *, assignee, team, acting, now, queued=False
         conversation.queued_at = (conversation.queued_at or now) if queued else None
         fields += ["assignment_queued", "queued_at"]
     _save(conversation, *fields)
+    # Every assignment passes here (a direct one, by team method, out of the queue).
+    notifications.notify_assigned(
+        conversation=conversation,
+        assignee_id=conversation.assignee_id,
+        previous_assignee_id=previous_assignee_id,
+        acting=acting,
+        now=now,
+    )
     details = {
         "assignee": assignee.display_name if assignee else None,
         "team": team.name if team else None,

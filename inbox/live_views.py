@@ -1,9 +1,10 @@
 """Live updates as server-sent events (README "Live updates"; conversations/live.py).
 
-Three streams, each an async view holding its connection open under the ASGI server:
+Four streams, each an async view holding its connection open under the ASGI server:
 
 - the inbox (teammates): every conversation's changes;
 - a conversation (teammates): that conversation's changes;
+- a teammate's notifications (that teammate): the bell refreshes;
 - a Messenger conversation (its customer only, the same checks as the Messenger's pages).
 
 Each sends `event: ready` once it listens (the page refreshes then: nothing published
@@ -70,6 +71,15 @@ async def inbox_stream(request):
     if await teammate(request) is None:
         return HttpResponseForbidden("Log in to follow the inbox.")
     return event_stream(request, live.INBOX)
+
+
+@require_GET
+async def notification_stream(request):
+    """The teammate's own channel: a new notification, or some marked read (the bell)."""
+    user = await teammate(request)
+    if user is None:
+        return HttpResponseForbidden("Log in to follow your notifications.")
+    return event_stream(request, live.teammate_channel(user.pk))
 
 
 @require_GET

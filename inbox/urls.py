@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import live_views, macro_views, views
+from inbox import live_views, macro_views, notification_views, views
 
 app_name = "inbox"
 
@@ -19,6 +19,17 @@ urlpatterns = [
         name="run_macro",
     ),
     path("live/", live_views.inbox_stream, name="live"),
+    path("notifications/", notification_views.notification_page, name="notifications"),
+    path("notifications/count/", notification_views.bell_count, name="notification_count"),
+    path("notifications/recent/", notification_views.bell_recent, name="notification_recent"),
+    path("notifications/live/", live_views.notification_stream, name="notification_live"),
+    path("notifications/read/", notification_views.mark_all_read, name="notifications_read_all"),
+    path(
+        "notifications/<int:pk>/open/",
+        notification_views.open_notification,
+        name="notification_open",
+    ),
+    path("mentions/", notification_views.mention_suggestions, name="mention_suggestions"),
     path("conversations/<int:pk>/live/", live_views.conversation_stream, name="conversation_live"),
     path("conversations/<int:pk>/", views.conversation_detail, name="conversation"),
     path("conversations/<int:pk>/reply/", views.reply, name="reply"),

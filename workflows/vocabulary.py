@@ -996,3 +996,33 @@ def result_words(results: list[dict], done: str) -> tuple[str, list[str]]:
         if not r["ok"]
     ]
     return BULK_DONE.format(action=done, count=conversation_count_words(succeeded)), failures
+
+
+# --- notifications (the inbox's bell and its e-mails) ----------------------------------------
+
+NOTIFICATION_SENTENCES = {
+    "assigned": "{actor} assigned you {conversation}",
+    "mentioned": "{actor} mentioned you in {conversation}",
+    "sla_warning": "An SLA target is about to be missed in {conversation}",
+}
+NOTIFICATION_SOMEONE = "A workflow"
+NOTIFICATIONS_HEADING = "Notifications"
+NO_NOTIFICATIONS = "Nothing new. You will hear here when you are assigned or mentioned."
+MARK_ALL_READ = "Mark all read"
+SEE_ALL_NOTIFICATIONS = "See all notifications"
+NOTIFICATION_EMAIL_FOOTER = (
+    "You get this e-mail because your inbox was not open. Open the conversation: {url}"
+)
+
+
+def notification_words(kind, actor_name, conversation) -> str:
+    """One notification as a sentence: "Ada assigned you Maya Okafor"."""
+    sentence = NOTIFICATION_SENTENCES.get(kind, "{actor}: {conversation}")
+    return sentence.format(actor=actor_name or NOTIFICATION_SOMEONE, conversation=conversation)
+
+
+def unread_words(count: int) -> str:
+    """The bell's label for screen readers."""
+    if count == 0:
+        return "Notifications, none unread"
+    return f"Notifications, {count} unread"

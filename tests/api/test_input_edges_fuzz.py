@@ -235,6 +235,8 @@ def world(db, settings):
             "tag": "bulk",
         },
         ("patch", "/api/teammates/{id}/"): {"away": False},
+        # Ids of others' notifications are ignored: any id is a valid example.
+        ("post", "/api/notifications/read/"): {"ids": [1]},
         ("post", "/api/workflows/reorder/"): {
             "trigger": "teammate_replied",
             "order": [workflow.pk],
