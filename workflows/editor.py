@@ -386,6 +386,9 @@ def step_initial(step: dict) -> dict:
             continue  # the step's own field of that name is another form field
         if spec.kind == steps.BOOL:
             initial[name] = bool(step.get(spec.name))
+            replacement, value = spec.replaced_by or (None, None)
+            if own is not None and initial[name] and replacement and not step.get(replacement):
+                initial[replacement] = value
         elif spec.kind == steps.DATA_VALUE:
             initial[name] = value_to_text(step.get(spec.name))
         else:
@@ -450,6 +453,8 @@ def step_document(form, place, places) -> dict:
         chosen = next((name for name in others if data.get(name)), rule.default)
         fields = [f for f in fields if f.name not in rule.fields or f.name == chosen]
     for spec in fields:
+        if spec.replaced_by:
+            continue  # the builder writes the newer spelling
         value = data.get(spec.form_field_name)
         if spec.only_with and spec.only_with[0] not in step:
             continue  # round robin: only beside a team

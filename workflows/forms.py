@@ -131,6 +131,9 @@ def _form_field(spec: steps.Field) -> forms.Field:
         common["label"] = spec.label
     if spec.kind in (steps.NAME, steps.WORKFLOW):
         return forms.ChoiceField(**common)  # the names are set per form (see StepForm)
+    if spec.kind == steps.BOOL and spec.replaced_by:
+        # Not shown: the builder offers the newer spelling (step_initial reads this one).
+        return forms.BooleanField(widget=forms.HiddenInput, **common)
     if spec.kind == steps.BOOL:
         return forms.BooleanField(**common)
     if spec.kind == steps.CHOICE:

@@ -211,7 +211,7 @@ def test_a_workflow_built_from_scratch_with_rules_a_branch_and_apply_rules(admin
                 {"when": {"match": "all", "rules": [
                     {"attribute": "contact.plan", "operator": "is", "value": "Premium"}]},
                  "steps": [{"type": "apply_sla", "sla": "Premium Support"}]}]},
-            {"type": "assign", "team": "Support", "round_robin": True},
+            {"type": "assign", "team": "Support", "method": "round_robin"},
         ],
     }  # fmt: skip
 

@@ -77,6 +77,9 @@ class Field:
     blank: str = ""  # CHOICE, not required: the words for no choice ("never" if "")
     lines: int = 1  # TEXT: rows of the builder's text box
     only_with: tuple = ()  # BOOL, CHOICE: (field, message): set only beside that field
+    # BOOL: (field, value): an older spelling, still read, that the builder shows and
+    # writes as that field's value instead (round_robin: true is method "round_robin").
+    replaced_by: tuple = ()
     # TEXT: may hold placeholders ({{contact.name}}), rendered and escaped for this place
     # (engine/placeholders.py: TEXT, URL, JSON); "" for none.
     placeholders: str = ""
@@ -231,6 +234,7 @@ register(
                 required=False,
                 label="Round robin",
                 only_with=("team", "Round robin assigns within a team."),
+                replaced_by=("method", "round_robin"),
             ),
         ),
         one_of=OneOf(
@@ -376,6 +380,8 @@ register(
                 CHOICE,
                 label="Method",
                 choices=tuple((method, method) for method in http_step.METHODS),
+                # The assign step's "method" (round robin, balanced) is another form field.
+                form_name="http_method",
             ),
             Field(
                 "url",
