@@ -1207,7 +1207,9 @@ def conversation_add_tag(
         cached = _tag_ids.get(key)
         batch = _batch_of(conversation)
         if cached is not None and batch is not None and _links_in_flush():
-            batch.links.append(cached)  # inserted with the round's other writes
+            # Inserted with the round's other writes; the name as asked for, so a tag that
+            # is gone by then is made again as this step spells it (_relink_stale_tags).
+            batch.links.append((cached[0], text))
         elif cached is None or not _link_tag(conversation, *cached):
             _tag_ids.pop(key, None)
             tag = tag_get_or_create(text)

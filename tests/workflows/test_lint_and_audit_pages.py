@@ -121,8 +121,8 @@ def test_team_and_office_hours_changes_in_the_django_admin_are_audited(admin_cli
     team = TeamFactory(name="Support")
     admin_client.post(
         reverse("admin:conversations_team_change", args=[team.pk]),
-        {"name": "Support EU", "members": [teammate.pk], "created_at_0": "2026-01-01",
-         "created_at_1": "09:00:00"},
+        {"name": "Support EU", "members": [teammate.pk], "away_policy": "keep",
+         "created_at_0": "2026-01-01", "created_at_1": "09:00:00"},
     )  # fmt: skip
     hours = OfficeHours.load()
     admin_client.post(
@@ -151,7 +151,12 @@ def test_the_audit_page_shows_who_changed_what_as_a_field_diff(admin_client, tea
     team = TeamFactory(name="Sales")
     admin_client.post(
         reverse("admin:conversations_team_change", args=[team.pk]),
-        {"name": "Sales EU", "created_at_0": "2026-01-01", "created_at_1": "09:00:00"},
+        {
+            "name": "Sales EU",
+            "away_policy": "keep",
+            "created_at_0": "2026-01-01",
+            "created_at_1": "09:00:00",
+        },
     )
 
     body = admin_client.get(reverse("audit")).content.decode()

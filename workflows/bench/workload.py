@@ -11,11 +11,11 @@ from django.db import connection, models, transaction
 from config.celery import app as celery_app
 from conversations import dispatch
 from conversations import services as conversation_services
-from conversations.models import Contact, Conversation, Tag
+from conversations.models import Contact, Conversation, Event, Tag
 from workflows import orchestrator, signals
 from workflows.catalog import bump_catalog_version
 from workflows.engine.definitions import REPEATABLE_TRIGGERS
-from workflows.models import Workflow
+from workflows.models import ReplaySnapshot, Workflow
 from workflows.services import workflow_create
 
 # Markers of the bench's own rows: found (and deleted) by these, also after a crash.
@@ -166,6 +166,12 @@ def delete_conversations(conversation_ids) -> None:
     if not ids:
         return
     with transaction.atomic(), connection.cursor() as cursor:
+        # Replay's snapshots hang off the events, not the conversation: they go first.
+        cursor.execute(
+            f'DELETE FROM "{ReplaySnapshot._meta.db_table}" WHERE event_id IN '
+            f'(SELECT id FROM "{Event._meta.db_table}" WHERE conversation_id = ANY(%s))',
+            [ids],
+        )
         for model in conversation_tables():
             cursor.execute(
                 f'DELETE FROM "{model._meta.db_table}" WHERE "conversation_id" = ANY(%s)', [ids]
