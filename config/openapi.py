@@ -251,6 +251,9 @@ WORKFLOW_READ_ONLY = {
     "id": {"type": "integer", "readOnly": True},
     "is_background": {"type": "boolean", "readOnly": True},
     "priority": {"type": "integer", "readOnly": True},
+    # The live version's number and the saved draft document (API.md "Versions").
+    "version": {"type": "integer", "readOnly": True},
+    "draft": {"type": "object", "nullable": True, "readOnly": True},
     "created_at": {"type": "string", "format": "date-time", "readOnly": True},
     "updated_at": {"type": "string", "format": "date-time", "readOnly": True},
 }

@@ -1,9 +1,14 @@
 """GET /api/audit/: the audit log for workspace admins, newest first, filterable."""
 
+from datetime import UTC
+
+from django import forms
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers, viewsets
 
 from config.api_input import StrictFilterSet
+from conversations import validation
 from conversations.api_auth import IsWorkspaceAdmin
 from conversations.audit import field_changes
 from conversations.models import AuditEntry, Teammate
@@ -32,6 +37,24 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         return field_changes(entry.before, entry.after)
 
 
+class MomentField(IsoDateTimeField):
+    """An ISO date and time within the years the API accepts, in UTC (PostgreSQL refuses
+    offsets beyond ±16 hours that Python parses): 400 naming the filter otherwise."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        problem = validation.moment_problem(moment)
+        if problem:
+            raise forms.ValidationError(problem)
+        return moment.astimezone(UTC)
+
+
+class MomentFilter(filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class AuditEntryFilter(StrictFilterSet):
     object_type = filters.ChoiceFilter(
         choices=AuditEntry.ObjectType.choices, empty_label="Anything", label="What"
@@ -43,12 +66,19 @@ class AuditEntryFilter(StrictFilterSet):
     action = filters.ChoiceFilter(
         choices=AuditEntry.Action.choices, empty_label="Any change", label="Change"
     )
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = MomentFilter(field_name="created_at", lookup_expr="gte")
+    until = MomentFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEntry
         fields = ["object_type", "object_id", "actor", "action", "since", "until"]
+
+
+class AuditEntryApiFilter(AuditEntryFilter):
+    """The API filters by the teammate's id: one that matches nobody finds nothing (the
+    page offers the teammates to choose from instead)."""
+
+    actor = filters.NumberFilter(field_name="actor_id", min_value=1, max_value=2**63 - 1)
 
 
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -57,5 +87,5 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d+"
     queryset = AuditEntry.objects.select_related("actor").order_by("-created_at", "-id")
     serializer_class = AuditEntrySerializer
-    filterset_class = AuditEntryFilter
+    filterset_class = AuditEntryApiFilter
     permission_classes = [IsWorkspaceAdmin]

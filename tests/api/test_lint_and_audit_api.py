@@ -135,3 +135,15 @@ def test_the_audit_api_is_for_admins_only(teammate_api, anonymous_api):
     assert teammate_api.get("/api/audit/").status_code == 403
     assert anonymous_api.get("/api/audit/").status_code in (401, 403)
     assert Team.objects.count() == 0
+
+
+def test_audit_filters_refuse_moments_out_of_range_and_take_any_teammate_id(admin_api):
+    odd_offset = admin_api.get("/api/audit/", {"since": "5015-12-31T14:13:38-18:20"})
+    far = admin_api.get("/api/audit/", {"until": "9999-12-31T23:59:59-12:00"})
+    nobody = admin_api.get("/api/audit/", {"actor": 5695268235860869000})
+
+    assert odd_offset.status_code == 200  # compared in UTC
+    assert far.status_code == 400
+    assert "until" in far.json()
+    assert nobody.status_code == 200
+    assert nobody.json()["results"] == []

@@ -48,7 +48,12 @@ def test_the_audit_page_shows_changes_filters_by_object_type(
     client.force_login(admin_user)
     client.post(
         reverse("admin:conversations_team_change", args=[team.pk]),
-        {"name": "Sales EU", "created_at_0": "2026-01-01", "created_at_1": "09:00:00"},
+        {
+            "name": "Sales EU",
+            "away_policy": "keep",
+            "created_at_0": "2026-01-01",
+            "created_at_1": "09:00:00",
+        },
     )
     client.post(
         "/api/workflows/",

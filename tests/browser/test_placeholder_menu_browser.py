@@ -87,7 +87,10 @@ def test_an_http_step_shows_its_fields_and_on_failure_path_and_saves_unchanged(
             "on_failure": [{"type": "add_tag", "tag": "Lookup failed"}],
         }
     ]
-    workflow = make_workflow("Look up", trigger="customer_first_message", steps=steps)
+    # Paused: the builder saves it straight away (a live one's edits would be a draft).
+    workflow = make_workflow(
+        "Look up", trigger="customer_first_message", steps=steps, status="paused"
+    )
     page = login_as(admin_user)
     page.goto(f"{live_server.url}/workflows/{workflow.pk}/edit/")
 
