@@ -104,3 +104,43 @@ def test_the_report_splits_runs_by_version(login_as, live_server, teammate):
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, "versions-report")
+
+
+def test_a_draft_is_replayed_against_the_live_version_then_published(
+    login_as, live_server, admin_user
+):
+    from conversations import services
+    from tests.factories import ContactFactory
+    from tests.workflows.helpers import process
+
+    pro = {
+        "match": "all",
+        "rules": [{"attribute": "contact.plan", "operator": "is", "value": "Pro"}],
+    }
+    workflow = make_workflow("Greeter", frequency="every_time", audience=pro)
+    for plan in ("Pro", "Free"):
+        process(services.conversation_open(contact=ContactFactory(plan=plan), body="Hi"))
+    page = login_as(admin_user)
+    page.goto(f"{live_server.url}/workflows/{workflow.pk}/edit/")
+
+    # Edit the live workflow: the targeting moves from Pro to Free, saved as a draft.
+    page.select_option("[name=a-r-0-value]", "Free")
+    submit(page, "button[name=action][value=save]")
+    assert "You are editing a draft" in page.inner_text(".draft-banner")
+    assert Workflow.objects.get(pk=workflow.pk).audience == pro  # live unchanged
+
+    # Replay the draft over the past events: where it and the live version differ.
+    page.select_option("[name=replay_source]", "form")
+    page.click("#replay-button")
+    page.locator("#replay-result .replay-differences").wait_for()
+    differences = page.locator("#replay-result").inner_text()
+    assert "The draft would start; the live version would not" in differences
+    assert "The live version would start; the draft would not" in differences
+    screenshot(page, "versions-draft-replayed")
+
+    # Publish: the history shows both versions and what changed.
+    submit(page, ".draft-banner button:has-text('Publish')")
+    assert page.url.endswith(f"/workflows/{workflow.pk}/history/")
+    assert page.locator(".versions-table tbody tr").count() == 2
+    assert page.locator(".version-changes li").count() >= 1
+    assert Workflow.objects.get(pk=workflow.pk).audience["rules"][0]["value"] == "Free"
