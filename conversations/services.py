@@ -292,8 +292,13 @@ class WriteBatch:
             for event in self.written:
                 payload = event.payload
                 if event.event_type == EventType.TAG_ADDED and payload.get("tag_id") == stale_id:
-                    event.payload = {**payload, "tag_id": tag.pk}
+                    # The tag as it is now (made again, or the name it has now).
+                    event.payload = {**payload, "tag_id": tag.pk, "tag": tag.name}
                     event.save(update_fields=["payload"])
+                    part = Part.objects.filter(pk=payload.get("part_id")).first()
+                    if part is not None:
+                        part.details = {**part.details, "tag": tag.name}
+                        part.save(update_fields=["details"])
 
 
 # The parts' and events' columns as `_record` fills them (ids drawn from the sequences).

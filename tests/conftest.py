@@ -24,6 +24,16 @@ def fresh_workflow_catalog():
 
 
 @pytest.fixture(autouse=True)
+def fresh_tag_ids():
+    """Each test starts with no tag ids cached in this process (a tag cached by an earlier
+    test is gone with its rollback; tests/conversations/test_tag_queries.py makes that
+    case on purpose)."""
+    from conversations import services
+
+    services.tag_id_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_office_hours():
     """Each test starts with the office hours of an empty workspace (no stored row) cached,
     as a running process has them; saving office hours clears the cache."""

@@ -88,7 +88,8 @@ def test_the_notifications_page_lists_them(logged_in, conversation, dana):
 def test_mention_suggestions_match_active_teammates_by_prefix(logged_in, dana):
     TeammateFactory(username="danny", first_name="Danny", is_active=False)
     for n in range(12):
-        TeammateFactory(username=f"dave{n}")
+        # Names of their own: a generated "Daniel" or "Reyes" would match the queries.
+        TeammateFactory(username=f"dave{n}", first_name="Dave", last_name=f"Number {n}")
     rows = logged_in.get("/inbox/mentions/", {"q": "dan"}).json()["teammates"]
     assert rows == [{"username": "dana", "name": "Dana Reyes"}]
     assert len(logged_in.get("/inbox/mentions/", {"q": "da"}).json()["teammates"]) == 8
