@@ -50,7 +50,9 @@ new MutationObserver(function () {
 
 @pytest.fixture
 def servers(transactional_db, tmp_path):
-    """uvicorn and one Celery worker on the test database; stopped at the end."""
+    """uvicorn and one Celery worker on the test database; stopped at the end. Several web
+    processes, as deployed: Django runs a process's plain (non-async) views one at a time,
+    so with two a customer's fetch could wait behind the teammate's own page reload."""
     celery_app.conf.task_always_eager = False
     processes = CeleryProcesses(tmp_path)
     processes.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the server runs as in production
@@ -61,7 +63,7 @@ def servers(transactional_db, tmp_path):
     log = open(tmp_path / "uvicorn.log", "w")  # noqa: SIM115 - lives with the process
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tests.browser.live_asgi:application",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--lifespan", "off",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "4", "--lifespan", "off",
          "--timeout-graceful-shutdown", "1"],
         cwd=settings.BASE_DIR, env=processes.env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
