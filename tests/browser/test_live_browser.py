@@ -131,8 +131,10 @@ def test_messages_reach_the_other_side_within_a_second_at_p95(browser, client, t
     inbox.set_default_timeout(10_000)
     conversation_id = conversation_url.rstrip("/").split("/")[-1]
     inbox.goto(f"{base}/inbox/conversations/{conversation_id}/")
-    expect(inbox.locator("body")).to_have_attribute("data-live-state", "connected")
-    expect(customer.locator("body")).to_have_attribute("data-live-state", "connected")
+    expect(inbox.locator("body")).to_have_attribute("data-live-state", "connected", timeout=15_000)
+    expect(customer.locator("body")).to_have_attribute(
+        "data-live-state", "connected", timeout=15_000
+    )
 
     to_teammate, to_customer = [], []
     for number in range(WARM_UP + SAMPLES):
@@ -157,7 +159,9 @@ def test_messages_reach_the_other_side_within_a_second_at_p95(browser, client, t
 
     for number in range(WARM_UP + SAMPLES):
         key = f"teammate-{number}"
-        expect(inbox.locator("body")).to_have_attribute("data-live-state", "connected")
+        expect(inbox.locator("body")).to_have_attribute(
+            "data-live-state", "connected", timeout=15_000
+        )
         with inbox.expect_navigation():  # the inbox's reply is a plain form post
             sent_at = inbox.evaluate(
                 """(text) => {
